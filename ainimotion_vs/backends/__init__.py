@@ -1,0 +1,146 @@
+"""Inference backends: where a network runs on VapourSynth frames.
+
+Every backend is a frozen, keyword-only settings dataclass. All of them are used the
+same way, through :func:`infer`::
+
+    out = infer([rgb0, rgb1, tplane], spec, backend=TorchBackend())
+
+Contract of :func:`infer` (the one way stages run a model):
+
+- ``clips``: one or more clips in ``vs.RGBS`` (or one ``GRAYS`` plane, e.g. RIFE's
+  timestep), all the same size and length. Their planes are concatenated in order into
+  the network input ``(1, C_in, H, W)``, float32 in [0, 1]. ``C_in`` must equal
+  ``spec.in_channels``.
+- The frame is padded (edge replicate) to ``spec.size_multiple`` and the result cropped
+  back, so callers pass any size.
+- The result is one ``vs.RGBS`` clip of ``width * spec.scale`` x ``height * spec.scale``,
+  clamped to [0, 1], same length and frame props as ``clips[0]``.
+- ``tile=(w, h)`` (input pixels) with ``overlap`` splits a large frame; the backend
+  hides the seams (results within 1/255 of untiled).
+- ``stats``: an :class:`InferenceStats` whose ``calls`` counts real model runs (a frame
+  VapourSynth serves from cache is not counted): the test hook for "the model only runs
+  where needed".
+
+The model input/output convention is the same for every runtime, so one ONNX file and
+one PyTorch module give the same frames (within tolerance) on torch, ort, ov and trt.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
+    import vapoursynth as vs
+
+    from ..models.spec import ModelSpec
+
+__all__ = [
+    "Backend",
+    "TorchBackend",
+    "OrtBackend",
+    "OvBackend",
+    "TrtBackend",
+    "InferenceStats",
+    "BACKEND_NAMES",
+    "resolve_backend",
+    "infer",
+]
+
+
+@dataclass(kw_only=True)
+class InferenceStats:
+    """Counts model runs; thread safe. Pass one to :func:`infer` to see how often it ran."""
+
+    calls: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, n: int = 1) -> None:
+        with self._lock:
+            self.calls += n
+
+
+@dataclass(frozen=True, kw_only=True)
+class TorchBackend:
+    """PyTorch in-process (CPU or CUDA)."""
+
+    device: str = "cpu"
+    """``"cpu"``, ``"cuda"`` or ``"cuda:N"``."""
+    fp16: bool = False
+    """Half precision (CUDA only; on CPU it is refused)."""
+    channels_last: bool = True
+    """Use the channels_last memory format (faster convolutions on CPU and tensor cores)."""
+
+    name = "torch"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrtBackend:
+    """ONNX Runtime through vs-mlrt's ``ort`` plugin."""
+
+    device: str = "cpu"
+    """``"cpu"`` or ``"cuda"``."""
+    device_id: int = 0
+    fp16: bool = False
+    """Run an fp16 export of the network."""
+    num_streams: int = field(default=1, repr=False)
+    """Concurrent inference streams (does not change the model)."""
+
+    name = "ort"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OvBackend:
+    """OpenVINO through vs-mlrt's ``ov`` plugin (``pip install 'ainimotion_vs[ov]'``)."""
+
+    device: str = "CPU"
+    fp16: bool = False
+
+    name = "ov"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrtBackend:
+    """TensorRT through vs-mlrt's ``trt`` plugin (``pip install 'ainimotion_vs[trt]'``, NVIDIA GPU).
+
+    Engines are built once and cached by content (model hash, shape, precision,
+    TensorRT version, GPU name) in the user cache dir.
+    """
+
+    device_id: int = 0
+    fp16: bool = True
+    workspace_mib: int | None = field(default=None, repr=False)
+    num_streams: int = field(default=1, repr=False)
+
+    name = "trt"
+
+
+Backend = TorchBackend | OrtBackend | OvBackend | TrtBackend
+
+BACKEND_NAMES = ("torch", "ort", "ov", "trt")
+
+
+def resolve_backend(backend: "str | Backend | None", *, func: str = "backend") -> Backend:
+    """Turn a name (``"torch"``, ``"torch-cuda"``, ``"ort"``, ``"ort-cuda"``, ``"ov"``, ``"trt"``, ``"auto"``)
+    or a settings object into a settings object. ``None``/``"auto"``: CUDA torch when a GPU
+    is present, else CPU torch (the fastest CPU path measured for RIFE)."""
+    from ._resolve import resolve
+
+    return resolve(backend, func=func)
+
+
+def infer(
+    clips: "Sequence[vs.VideoNode]",
+    spec: "ModelSpec | str",
+    *,
+    backend: "str | Backend | None" = None,
+    tile: tuple[int, int] | None = None,
+    overlap: int = 0,
+    stats: InferenceStats | None = None,
+) -> "vs.VideoNode":
+    """Run ``spec``'s network on ``clips`` with ``backend``; see the module docstring for the contract."""
+    from ._resolve import run
+
+    return run(clips, spec, backend=resolve_backend(backend, func="infer"), tile=tile, overlap=overlap, stats=stats)

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Set up .venv with Python 3.12+ and the package (editable) with the given extras.
+# Usage: scripts/bootstrap.sh [EXTRAS]   e.g. scripts/bootstrap.sh dev
+# Quick when already done: a stamp keyed by pyproject.toml and the extras skips pip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+venv=".venv"
+
+py_ok() {  # prints the interpreter path when it runs and is 3.12+
+  local py="$1"
+  [ -x "$py" ] || py=$(command -v "$py" 2>/dev/null) || return 1
+  "$py" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1 || return 1
+  echo "$py"
+}
+
+# Prefer the oldest working 3.12+: the one the binary wheels (VapourSynth R81 cp312-abi3, torch) cover best.
+find_python() {
+  local c
+  if [ -n "${AINIMOTION_PYTHON:-}" ]; then py_ok "$AINIMOTION_PYTHON" && return 0
+    echo "bootstrap: AINIMOTION_PYTHON=$AINIMOTION_PYTHON is not a working Python 3.12+" >&2; return 1; fi
+  for c in python3.12 python3.13 python3.14 python3 python; do py_ok "$c" && return 0; done
+  local roots=()
+  command -v pyenv >/dev/null 2>&1 && roots+=("$(pyenv root 2>/dev/null)")
+  roots+=("${PYENV_ROOT:-$HOME/.pyenv}" /usr/local /opt/python /opt)
+  for r in "${roots[@]}"; do
+    for c in $(ls -d "$r"/versions/3.* "$r"/python3.* 2>/dev/null | sort -V); do
+      py_ok "$c/bin/python3" && return 0
+    done
+  done
+  return 1
+}
+
+if [ -x "$venv/bin/python" ] && ! py_ok "$venv/bin/python" >/dev/null; then
+  echo "bootstrap: $venv uses an old Python; recreating it" >&2; rm -rf "$venv"
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  if ! py=$(find_python); then
+    echo "bootstrap: Python 3.12 or newer is required (VapourSynth R81 ships only for 3.12+)." >&2
+    echo "  Install one (e.g. 'pyenv install 3.12', or your distribution's python3.12)" >&2
+    echo "  or point AINIMOTION_PYTHON at it, then run this again." >&2
+    exit 1
+  fi
+  echo "bootstrap: creating $venv with $py ($("$py" -V 2>&1))" >&2
+  "$py" -m venv "$venv"
+fi
+
+stamp="$venv/.ainimotion-stamp"
+want="$(cat pyproject.toml | sha256sum | cut -c1-16) extras=[$extras]"
+if [ -f "$stamp" ] && grep -qxF "$want" "$stamp"; then
+  exit 0
+fi
+spec="."
+[ -n "$extras" ] && spec=".[$extras]"
+echo "bootstrap: installing ainimotion_vs$([ -n "$extras" ] && echo "[$extras]") into $venv (first time: a few minutes, torch is large)" >&2
+"$venv/bin/python" -m pip install -q --upgrade pip >&2
+"$venv/bin/python" -m pip install -q -e "$spec" >&2
+echo "$want" > "$stamp"
