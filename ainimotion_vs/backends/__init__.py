@@ -72,6 +72,10 @@ class TorchBackend:
     """Half precision (CUDA only; on CPU it is refused)."""
     channels_last: bool = True
     """Use the channels_last memory format (faster convolutions on CPU and tensor cores)."""
+    memory_budget_mib: int | None = field(default=None, repr=False)
+    """Memory one network run may use before the frame is tiled automatically
+    (``None``: 70% of free GPU memory, or half the available RAM on CPU). Only used
+    when :func:`infer` gets ``tile=None``."""
 
     name = "torch"
 
@@ -83,8 +87,9 @@ class OrtBackend:
     device: str = "cpu"
     """``"cpu"`` or ``"cuda"``."""
     device_id: int = 0
+    """CUDA device index (``device="cuda"`` only)."""
     fp16: bool = False
-    """Run an fp16 export of the network."""
+    """Let the plugin convert the fp32 ONNX model to fp16 (vs-mlrt's ``fp16=True``)."""
     num_streams: int = field(default=1, repr=False)
     """Concurrent inference streams (does not change the model)."""
 
@@ -96,7 +101,14 @@ class OvBackend:
     """OpenVINO through vs-mlrt's ``ov`` plugin (``pip install 'ainimotion_vs[ov]'``)."""
 
     device: str = "CPU"
+    """OpenVINO device name (``"CPU"``, ``"GPU"``, ``"GPU.1"``)."""
     fp16: bool = False
+    """Let the plugin convert the fp32 ONNX model to fp16 (vs-mlrt's ``fp16=True``)."""
+    num_streams: int = field(default=1, repr=False)
+    """OpenVINO throughput streams (does not change the model)."""
+    performance_hint: str = field(default="LATENCY", repr=False)
+    """OpenVINO ``PERFORMANCE_HINT``: ``"LATENCY"`` (one frame at a time, all cores on it)
+    or ``"THROUGHPUT"``."""
 
     name = "ov"
 
@@ -110,9 +122,15 @@ class TrtBackend:
     """
 
     device_id: int = 0
+    """CUDA device index."""
     fp16: bool = True
+    """Build the engine with fp16 kernels allowed (``trtexec --fp16``); I/O stays fp32."""
     workspace_mib: int | None = field(default=None, repr=False)
+    """Builder workspace limit (``None``: TensorRT's default)."""
     num_streams: int = field(default=1, repr=False)
+    """Concurrent CUDA streams (does not change the engine)."""
+    use_cuda_graph: bool = field(default=False, repr=False)
+    """Capture inference in a CUDA graph (lower launch overhead)."""
 
     name = "trt"
 

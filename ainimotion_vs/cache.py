@@ -1,0 +1,83 @@
+"""The user cache directory and atomic file writes.
+
+Everything ainimotion_vs downloads or builds (weights, ONNX exports, TensorRT engines)
+lives under :func:`cache_dir`: ``platformdirs.user_cache_dir("ainimotion")`` unless the
+``AINIMOTION_HOME`` environment variable names another folder. Files are written to a
+temporary name in the same folder and renamed into place, so a reader never sees a
+half-written file and two processes racing to build the same file both end with a
+complete one.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+__all__ = ["cache_dir", "atomic_write", "atomic_write_bytes", "file_sha256"]
+
+ENV_HOME = "AINIMOTION_HOME"
+
+
+def cache_dir(*parts: str, create: bool = True) -> Path:
+    """The cache folder (or a subfolder of it, e.g. ``cache_dir("onnx")``).
+
+    ``$AINIMOTION_HOME`` overrides the platform default. The folder is created unless
+    ``create=False``.
+    """
+    env = os.environ.get(ENV_HOME, "").strip()
+    if env:
+        root = Path(env).expanduser()
+    else:
+        from platformdirs import user_cache_dir
+
+        root = Path(user_cache_dir("ainimotion", appauthor=False))
+    path = root.joinpath(*parts)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_write(path: "str | os.PathLike[str]", *, suffix: str = ".part") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it is renamed to ``path``.
+
+    The caller writes the temporary file (e.g. ``torch.onnx.export(..., tmp)``). On an
+    exception the temporary file is removed and ``path`` is left untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        if not tmp.is_file() or tmp.stat().st_size == 0:
+            raise OSError(f"atomic_write: nothing was written to {tmp} for {target}")
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_bytes(path: "str | os.PathLike[str]", data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; returns ``path``."""
+    target = Path(path)
+    with atomic_write(target) as tmp:
+        tmp.write_bytes(data)
+    return target
+
+
+def file_sha256(path: "str | os.PathLike[str]", *, chunk: int = 1 << 20, progress: Callable[[int], None] | None = None) -> str:
+    """Hex sha256 of a file, read in chunks (``progress`` gets the bytes read so far)."""
+    h = hashlib.sha256()
+    done = 0
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+            done += len(block)
+            if progress is not None:
+                progress(done)
+    return h.hexdigest()
