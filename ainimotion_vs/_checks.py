@@ -15,7 +15,7 @@ def check_clip(clip: object, func: str) -> vs.VideoNode:
     """
     if not isinstance(clip, vs.VideoNode):
         raise UnsupportedFormatError(f"{func}: clip must be a vapoursynth.VideoNode; got {type(clip).__name__}.")
-    if clip.format is None:
+    if clip.format is None or clip.format.id == 0:  # R81 reports a variable format as id 0
         raise UnsupportedFormatError(
             f"{func}: clip must have a constant format; got a variable-format clip. "
             "Convert it with core.resize.Bicubic(format=...) first."

@@ -34,18 +34,19 @@ P_PROD = "_AmProd{}"  # mean a[n] * a[n+k] for k in CROSS_SHIFTS
 
 
 def analysis_clip(clip: vs.VideoNode, width: int) -> vs.VideoNode:
-    """Luma of ``clip`` as GRAYS at ``width`` pixels wide (height keeps the aspect, even, >= 8).
+    """Luma of ``clip`` as GRAYS at ``width`` pixels wide, at most half the clip width (height keeps
+    the aspect, even, >= 8).
 
     YUV/GRAY: the luma plane is taken as is (no matrix); RGB: luma by the BT.709 matrix.
     Values are full range 0..1 so the metrics do not depend on bit depth or range flags.
     """
     core = vs.core
-    width = min(width, clip.width) if clip.width >= 16 else clip.width
+    width = max(8, min(width, clip.width // 2))  # at least a 2x downscale: it averages noise
     height = max(8, 2 * round(clip.height * width / clip.width / 2))
     if clip.format.color_family == vs.RGB:
-        rgb = core.resize.Point(clip, format=vs.RGBS)
-        luma = core.std.Expr(rgb, "x 0.2126 * y 0.7152 * + z 0.0722 * +", format=vs.GRAYS)
-        return core.resize.Bilinear(luma, width, height)
+        rgb = core.resize.Bilinear(clip, width, height, format=vs.RGBS)
+        planes = [core.std.ShufflePlanes(rgb, i, vs.GRAY) for i in range(3)]
+        return core.std.Expr(planes, "x 0.2126 * y 0.7152 * + z 0.0722 * +")
     if clip.format.color_family == vs.YUV:
         clip = core.std.ShufflePlanes(clip, 0, vs.GRAY)
     return core.resize.Bilinear(clip, width, height, format=vs.GRAYS, range_in_s="full", range_s="full")

@@ -24,6 +24,7 @@ __all__ = [
     "encoder_spec",
     "check_encoder",
     "probe_encoder",
+    "summarize_errors",
 ]
 
 log = logging.getLogger("ainimotion_vs")
@@ -215,8 +216,22 @@ def probe_encoder(ffmpeg: FFmpeg, spec: EncoderSpec, *, pix_fmt: str = "yuv420p"
         return str(exc)
     if done.returncode == 0:
         return None
-    lines = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
-    return " / ".join(lines[-3:]) or f"exit code {done.returncode}"
+    return summarize_errors(done.stderr.splitlines()) or f"exit code {done.returncode}"
+
+
+_PREFIX_RE = re.compile(r"^(\[[^\]]*\]\s*)+")
+_GENERIC = ("Task finished with error", "Terminating thread", "Error sending frames", "Nothing was written",
+            "Could not open encoder before EOF", "Conversion failed", "Error while filtering", "Error closing file")
+
+
+def summarize_errors(lines: list[str], *, keep: int = 3) -> str:
+    """The informative part of ffmpeg's error lines: ``[x @ 0x..]`` prefixes and generic follow-ups removed."""
+    out: list[str] = []
+    for line in lines:
+        text = _PREFIX_RE.sub("", line).strip()
+        if text and text not in out and not text.startswith(_GENERIC):
+            out.append(text)
+    return " / ".join(out[:keep])
 
 
 def check_encoder(ffmpeg: FFmpeg, spec: EncoderSpec, *, bits: int, pix_fmt: str, func: str = "render") -> None:

@@ -152,7 +152,7 @@ def interpolate(
 
     def pos(j: int) -> tuple[int, Fraction]:
         n, t = source_position(j, in_fps, out_fps)
-        return min(n, last), (t if n < last else Fraction(0))
+        return (n, t) if n < last else (last, t if n == last else Fraction(1, 2))
 
     info = color_info(clip)
     rgb = to_rgbs(clip, info)
@@ -161,8 +161,8 @@ def interpolate(
     plane = vs.core.std.BlankClip(a_rgb, format=vs.GRAYS, keep=True)
     t_planes: dict[Fraction, vs.VideoNode] = {}
 
-    def _t_plane(j: int) -> vs.VideoNode:
-        t = pos(j)[1]
+    def _t_plane(n: int) -> vs.VideoNode:
+        t = pos(n)[1]
         if t not in t_planes:
             t_planes[t] = plane.std.BlankClip(color=float(t), keep=True)
         return t_planes[t]
@@ -191,7 +191,8 @@ def interpolate(
         small = [c.resize.Bilinear(w, h) for c in (model_rgb, a_rgb, b_rgb)]
         dists = _distance_props(*small)
 
-        def _checked(j: int, f: vs.VideoFrame) -> vs.VideoNode:
+        def _checked(n: int, f: vs.VideoFrame) -> vs.VideoNode:
+            j = n
             p = f.props
             if is_broken(p["AinimotionDistA"], p["AinimotionDistB"], p["AinimotionDistAB"], fallback_settings):
                 log.debug("interpolate: model frame %d rejected (d=%.4f/%.4f vs %.4f)", j,
@@ -208,10 +209,12 @@ def interpolate(
             blends[t] = tagged(vs.core.std.Merge(at_n, at_next, weight=float(t)), "blend")
         return blends[t]
 
-    def _choose(j: int, f: vs.VideoFrame) -> vs.VideoNode:
-        n, t = pos(j)
+    def _choose(n: int, f: vs.VideoFrame) -> vs.VideoNode:
+        n, t = pos(n)
         if t == 0:
             return n_source
+        if n >= last:
+            return n_dup  # past the last source frame: nothing to interpolate towards
         label = interval_label(f.props)
         if label is None:
             raise vs.Error(
@@ -231,7 +234,8 @@ def interpolate(
 def _finish_props(chosen: vs.VideoNode, at_n: vs.VideoNode, pos, length: int, out_fps: Fraction) -> vs.VideoNode:
     """Exact durations and scene-change flags re-expressed on the output frame grid."""
 
-    def _props(j: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
+    def _props(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
+        j = n
         out = f[0].copy()
         src = f[1].props
         n, _ = pos(j)

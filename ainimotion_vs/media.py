@@ -172,7 +172,7 @@ def _open_container(path: Path, func: str):
     if path.stat().st_size == 0:
         raise MediaError(f"{func}: input file is empty (0 bytes): {path}")
     try:
-        return av.open(str(path), metadata_errors="replace")
+        return av.open(str(path))
     except av.FFmpegError as exc:
         raise MediaError(
             f"{func}: {path.name} is not a media file FFmpeg can read ({exc.strerror or exc}); "
@@ -186,23 +186,67 @@ def _stream_kind(stream) -> str:
 
 
 def _codec_name(stream) -> str:
-    try:
-        ctx = stream.codec_context
-    except Exception as exc:  # PyAV raises a plain error for streams without a decoder
-        log.debug("no codec context for stream %d: %s", stream.index, exc)
-        return "none"
+    ctx = stream.codec_context  # None for attachments and codecs FFmpeg does not know
     if ctx is None:
+        if stream.type == "attachment":
+            return stream.metadata.get("mimetype", "attachment")
         return "none"
     return ctx.name or "none"
 
 
+def _first_frame_format(path: Path, index: int, func: str) -> str:
+    """Decode the first video frame (in a fresh demuxer); returns its pixel format name."""
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            stream = c.streams[index]
+            for frame in c.decode(stream):
+                return frame.format.name
+    except av.FFmpegError as exc:
+        raise MediaError(f"{func}: {path.name}: the first video frame does not decode ({exc}); the file is corrupt.") from exc
+    raise MediaError(f"{func}: {path.name}: no video frame decodes; the file is corrupt or uses an unsupported codec.")
+
+
+def _declared_end(stream, file_start: Fraction) -> Fraction | None:
+    """Where a stream says it ends (MP4 track duration, Matroska DURATION tag), from the file start."""
+    if stream.duration and stream.time_base is not None:
+        start = stream.start_time or 0
+        return (start + stream.duration) * Fraction(stream.time_base) - file_start
+    tag = stream.metadata.get("DURATION") or stream.metadata.get("duration")
+    m = re.fullmatch(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)", tag.strip()) if tag else None
+    if m:
+        return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + Fraction(m.group(3))
+    return None
+
+
+STANDARD_RATES: tuple[Fraction, ...] = tuple(
+    Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)
+) + tuple(Fraction(n) for n in (12, 15, 24, 25, 30, 48, 50, 60, 72, 90, 100, 120, 144, 240))
+"""Rates preferred over a container's approximation when the timestamps fit them exactly
+(Matroska stores whole milliseconds, so 48000/1001 can read back as 7001/146)."""
+
+
 def _is_constant_rate(ticks: list[int], tb: Fraction, rate: Fraction) -> bool:
-    """True when every gap between frame timestamps is one frame period, within rounding."""
+    """True when every gap between frame timestamps is one frame period (within timestamp
+    rounding) and the whole run does not drift from ``rate`` by more than that either."""
     if rate <= 0:
         return False
     period = 1 / rate
     tol = max(tb, Fraction(1, 1000)) + Fraction(1, 100000)
+    if abs((ticks[-1] - ticks[0]) * tb - (len(ticks) - 1) * period) > tol:
+        return False
     return all(abs((b - a) * tb - period) <= tol for a, b in zip(ticks, ticks[1:]))
+
+
+def _rate_candidates(rates: list[Fraction]) -> list[Fraction]:
+    if not rates:
+        return []
+    # a standard rate the container only approximates (7001/146 for 48000/1001) wins over the
+    # approximation; a genuine odd rate (1199/50) is kept; other standard rates come last
+    same = [r for r in STANDARD_RATES if abs(r - rates[0]) / rates[0] < Fraction(1, 100000)]
+    near = sorted((r for r in STANDARD_RATES if abs(r - rates[0]) / rates[0] < Fraction(2, 1000)), key=lambda r: abs(r - rates[0]))
+    return same + rates + near
 
 
 def probe(path: PathLike) -> MediaInfo:
@@ -229,8 +273,8 @@ def probe(path: PathLike) -> MediaInfo:
         vcodec = _codec_name(vstream)
         if vcodec == "none":
             raise MediaError(
-                f"{func}: {p.name}: the video stream's codec is unknown to FFmpeg "
-                f"(tag {vstream.codec_tag!r}); convert it with a tool that reads it, or re-download the file."
+                f"{func}: {p.name}: the video stream's codec is unknown to FFmpeg, so it cannot be decoded; "
+                "convert it with a tool that reads it, or re-download the file."
             )
         try:
             av.Codec(vcodec, "r")
@@ -241,7 +285,6 @@ def probe(path: PathLike) -> MediaInfo:
         ticks: list[int] = []
         audio: dict[int, list] = {}
         counts: dict[int, int] = {}
-        ends: list[Fraction] = []
         try:
             for pkt in container.demux():
                 if pkt.pts is None and pkt.dts is None:
@@ -272,31 +315,23 @@ def probe(path: PathLike) -> MediaInfo:
         if len(ticks) > 1 and not rates:
             span = frame_times[-1] - frame_times[0]
             rates = [Fraction(len(ticks) - 1) / span] if span > 0 else []
-        fps = next((r for r in rates if _is_constant_rate(ticks, vtb, r)), None)
+        fps = next((r for r in _rate_candidates(rates) if _is_constant_rate(ticks, vtb, r)), None)
         vfr = fps is None and len(ticks) > 1
         if fps is None:
             fps = rates[-1] if rates else Fraction(24000, 1001)
         fps = fps.limit_denominator(1_000_001)
 
-        ends.append(frame_times[-1] + 1 / fps)
-        ends.extend(a[1] for a in audio.values())
-        if duration is not None and duration > 0:
-            tol = max(TRUNCATION_TOLERANCE_S, 2 / fps)
-            # container duration counts from its own start; packets are relative to it too
-            if max(ends) < duration - tol:
+        seen = {vstream.index: frame_times[-1] + 1 / fps, **{i: a[1] for i, a in audio.items()}}
+        tol = max(TRUNCATION_TOLERANCE_S, 2 / fps)
+        for idx, end in seen.items():
+            declared = _declared_end(container.streams[idx], file_start)
+            if declared is not None and end < declared - tol:
                 raise MediaError(
-                    f"{func}: {p.name} looks truncated: it says it lasts {float(duration):.2f} s but its data "
-                    f"stops at {float(max(ends)):.2f} s. Re-download or re-mux the complete file."
+                    f"{func}: {p.name} looks truncated: its {container.streams[idx].type} stream says it lasts until "
+                    f"{float(declared):.2f} s but its data stops at {float(end):.2f} s. Re-download or re-mux the complete file."
                 )
 
-        ctx = vstream.codec_context
-        pix_fmt = ctx.format.name if ctx.format is not None else "none"
-        try:
-            frame = next(container.decode(vstream), None) if container.seekable else None
-        except av.FFmpegError as exc:
-            raise MediaError(f"{func}: {p.name}: the first video frame does not decode ({exc}); the file is corrupt.") from exc
-        if frame is not None:
-            pix_fmt = frame.format.name
+        pix_fmt = _first_frame_format(p, vstream.index, func)
         if pix_fmt == "none":
             raise MediaError(f"{func}: {p.name}: cannot tell the video's pixel format; the stream may be corrupt.")
         bit_depth = av.VideoFormat(pix_fmt).components[0].bits
@@ -375,7 +410,7 @@ def _parse_time(word: str) -> Fraction | None:
         h, mnt = 0, int(a)
     else:
         h, mnt = 0, 0
-    if (a is not None or b is not None) and float(sec) >= 60:
+    if (a is not None or b is not None) and float(sec) >= 60 or (b is not None and mnt >= 60):
         raise ValueError(word)
     return Fraction(h * 3600 + mnt * 60) + Fraction(sec)
 

@@ -64,7 +64,7 @@ def clips_from_array(array: np.ndarray, *, length: int = 1) -> "list[vs.VideoNod
         part = data[start : start + n]
         blank = vs.core.std.BlankClip(width=w, height=h, format=vs.RGBS if n == 3 else vs.GRAYS, length=length, keep=True)
 
-        def _fill(_n: int, f: "vs.VideoFrame", part: np.ndarray = part) -> "vs.VideoFrame":
+        def _fill(n: int, f: "vs.VideoFrame", part: np.ndarray = part) -> "vs.VideoFrame":
             fout = f.copy()
             array_to_frame(part, fout)
             return fout

@@ -25,6 +25,7 @@ __all__ = [
     "estimate_bytes",
     "auto_tile",
     "shrink_tile",
+    "smallest_tile",
     "DEFAULT_OVERLAP",
 ]
 
@@ -100,6 +101,12 @@ def plan_tiles(width: int, height: int, tile: tuple[int, int], overlap: int, ali
     return [TileBox(x0, y0, x1, y1, kx0, ky0, kx1, ky1) for (y0, y1, ky0, ky1) in ys for (x0, x1, kx0, kx1) in xs]
 
 
+def smallest_tile(multiple: int, overlap: int) -> int:
+    """The smallest tile side worth running: ``4 * overlap`` (half of each tile is then
+    new pixels), at least ``2 * overlap + multiple``, rounded to ``multiple``."""
+    return round_up(max(4 * overlap, 2 * overlap + multiple, multiple), multiple)
+
+
 def estimate_bytes(width: int, height: int, spec: "ModelSpec", *, dtype_bytes: int = 4) -> int:
     """Rough peak memory of one network run on a ``width`` x ``height`` input (activations only)."""
     per_pixel = _ELEMENTS_PER_PIXEL.get(spec.arch, _ELEMENTS_PER_PIXEL_UNKNOWN)
@@ -120,14 +127,13 @@ def auto_tile(
     ``budget_bytes``, or ``None`` when the whole frame fits.
 
     Tiles are as square as the frame allows, multiples of ``spec.size_multiple`` and never
-    smaller than ``2 * overlap + size_multiple`` (the smallest tile that still advances),
-    even if that exceeds the budget.
+    smaller than :func:`smallest_tile`, even if that exceeds the budget.
     """
     m = spec.size_multiple
     w, h = round_up(width, m), round_up(height, m)
     if estimate_bytes(w, h, spec, dtype_bytes=dtype_bytes) <= budget_bytes:
         return None
-    smallest = round_up(2 * overlap + m, m)
+    smallest = smallest_tile(m, overlap)
     per_pixel = estimate_bytes(1, 1, spec, dtype_bytes=dtype_bytes)
     area = max(budget_bytes // per_pixel, 1)
     side = max(int(math.isqrt(area)) // m * m, smallest)
@@ -141,7 +147,7 @@ def auto_tile(
 def shrink_tile(tile: tuple[int, int], *, multiple: int, overlap: int) -> tuple[int, int] | None:
     """Half of ``tile`` in each dimension (rounded to ``multiple``), or ``None`` when it is
     already the smallest useful tile. Used after an out-of-memory error."""
-    smallest = round_up(2 * overlap + multiple, multiple)
+    smallest = smallest_tile(multiple, overlap)
     new = tuple(max(round_up(t // 2, multiple), smallest) for t in tile)
     if new == tuple(tile) or new[0] > tile[0] or new[1] > tile[1]:
         return None

@@ -42,7 +42,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..models.spec import ModelSpec
 
-__all__ = ["DEFAULT_OPSET", "EXPORT_FORMAT_VERSION", "export_onnx", "export_module", "onnx_cache_key", "check_onnx"]
+__all__ = [
+    "DEFAULT_OPSET",
+    "EXPORT_FORMAT_VERSION",
+    "export_onnx",
+    "export_module",
+    "onnx_cache_key",
+    "weights_sha256",
+    "check_onnx",
+]
 
 log = logging.getLogger("ainimotion_vs")
 
@@ -67,8 +75,22 @@ def _module_source_hash(module: "torch.nn.Module") -> str:
     return hashlib.sha256(src.encode()).hexdigest()
 
 
-def onnx_cache_key(spec: "ModelSpec", *, fp16: bool, opset: int, module: "torch.nn.Module | None" = None) -> str:
-    """The content hash naming the cached export of ``spec`` (hex sha256)."""
+def weights_sha256(module: "torch.nn.Module") -> str:
+    """sha256 over the module's state dict (names, dtypes, shapes, bytes): the weights
+    actually loaded, whichever file set (pth, ncnn, user file) they came from."""
+    import torch
+
+    h = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        t = tensor.detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        if t.numel():
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def onnx_cache_key(spec: "ModelSpec", module: "torch.nn.Module", *, fp16: bool, opset: int) -> str:
+    """The content hash naming the cached export of ``spec``'s loaded ``module`` (hex sha256)."""
     import onnx
     import torch
 
@@ -76,11 +98,11 @@ def onnx_cache_key(spec: "ModelSpec", *, fp16: bool, opset: int, module: "torch.
         "format": EXPORT_FORMAT_VERSION,
         "name": spec.name,
         "arch": spec.arch,
-        "weights": [f.sha256 for f in spec.files],
+        "weights": weights_sha256(module),
         "scale": spec.scale,
         "in_channels": spec.in_channels,
         "size_multiple": spec.size_multiple,
-        "source": _module_source_hash(module) if module is not None else "",
+        "source": _module_source_hash(module),
         "torch": torch.__version__,
         "onnx": onnx.__version__,
         "fp16": fp16,
@@ -256,7 +278,7 @@ def export_onnx(spec: "ModelSpec | str", *, fp16: bool = False, opset: int = DEF
     if not isinstance(opset, int) or opset < 17:
         raise UnsupportedFormatError(f"export_onnx: opset must be an int >= 17; got {opset!r}")
     net = load_network(spec, device="cpu", dtype=torch.float32)
-    key = onnx_cache_key(spec, fp16=fp16, opset=opset, module=net)
+    key = onnx_cache_key(spec, net, fp16=fp16, opset=opset)
     path = cache_dir("onnx") / f"{spec.name}-{'fp16' if fp16 else 'fp32'}-op{opset}-{key[:16]}.onnx"
     if path.is_file() and path.stat().st_size > 0:
         return path

