@@ -9,7 +9,7 @@ setup:
 	@scripts/bootstrap.sh dev
 
 demo: setup
-	@$(PY) scripts/make_sample.py $(SAMPLE)
+	@$(PY) scripts/make_sample.py $(SAMPLE) --size 320x180 --seconds 4
 	@$(VENV)/bin/ainimotion enhance $(SAMPLE) --preset fast --out sample/sample_enhanced.mkv --overwrite
 	@echo "demo: wrote sample/sample_enhanced.mkv"
 

@@ -21,6 +21,10 @@ class ColorInfo:
     """True for full-range (pc) values, False for limited (tv)."""
 
 
+def _range_name(info: "ColorInfo") -> str:
+    return "full" if info.full_range else "limited"
+
+
 def _default_matrix(clip: vs.VideoNode) -> int:
     # The usual rule for untagged video: HD and larger is BT.709, SD is BT.601.
     return 1 if (clip.width >= 1280 or clip.height >= 720) else 6
@@ -28,14 +32,18 @@ def _default_matrix(clip: vs.VideoNode) -> int:
 
 def color_info(clip: vs.VideoNode) -> ColorInfo:
     """Matrix and range of ``clip`` from frame 0's ``_Matrix``/``_ColorRange`` (defaults when absent)."""
-    if clip.format.color_family != vs.YUV:
+    if clip.format.color_family == vs.RGB:  # GRAY has a range like YUV's (untagged: limited, as zimg reads it)
         return ColorInfo(matrix=0, full_range=True)
     props = clip.get_frame(0).props
     matrix = int(props.get("_Matrix", _UNSPECIFIED))
     if matrix in (_UNSPECIFIED, 0, 3):
         matrix = _default_matrix(clip)
-    # _ColorRange: 0 = full, 1 = limited (VapourSynth convention); untagged YUV is limited.
-    full = int(props.get("_ColorRange", 1)) == 0
+    # R81 writes _Range (1 = full, 0 = limited); older sources _ColorRange (0 = full, 1 = limited).
+    # Untagged YUV is limited.
+    if "_Range" in props:
+        full = int(props["_Range"]) == 1
+    else:
+        full = int(props.get("_ColorRange", 1)) == 0
     return ColorInfo(matrix=matrix, full_range=full)
 
 
@@ -48,7 +56,7 @@ def to_rgbs(clip: vs.VideoNode, info: ColorInfo) -> vs.VideoNode:
         gray = clip.resize.Point(format=vs.GRAYS)
         return vs.core.std.ShufflePlanes([gray, gray, gray], [0, 0, 0], vs.RGB)
     return clip.resize.Bicubic(
-        format=vs.RGBS, matrix_in=info.matrix, range_in=0 if info.full_range else 1
+        format=vs.RGBS, matrix_in=info.matrix, range_in_s=_range_name(info)
     )
 
 
@@ -60,7 +68,7 @@ def from_rgbs(rgb: vs.VideoNode, like: vs.VideoNode, info: ColorInfo) -> vs.Vide
     if fmt.color_family == vs.GRAY:
         y = rgb.resize.Point(format=vs.YUV444PS, matrix=info.matrix or 1)
         y = vs.core.std.ShufflePlanes(y, 0, vs.GRAY)
-        return y.resize.Point(format=fmt.id, range=0 if info.full_range else 1, dither_type="error_diffusion")
+        return y.resize.Point(format=fmt.id, range_s=_range_name(info), dither_type="error_diffusion")
     return rgb.resize.Bicubic(
-        format=fmt.id, matrix=info.matrix, range=0 if info.full_range else 1, dither_type="error_diffusion"
+        format=fmt.id, matrix=info.matrix, range_s=_range_name(info), dither_type="error_diffusion"
     )

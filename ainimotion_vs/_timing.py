@@ -18,6 +18,8 @@ def parse_fps(value: "Fraction | int | float | str", *, func: str = "interpolate
 
     ntsc = {"23.976": Fraction(24000, 1001), "29.97": Fraction(30000, 1001), "47.952": Fraction(48000, 1001),
             "59.94": Fraction(60000, 1001), "119.88": Fraction(120000, 1001)}
+    if isinstance(value, bool) or value is None:
+        raise UnsupportedFormatError(f"{func}: cannot read frame rate {value!r}; use e.g. 48, 60000/1001 or 59.94.")
     try:
         if isinstance(value, str):
             text = value.strip()
@@ -26,7 +28,7 @@ def parse_fps(value: "Fraction | int | float | str", *, func: str = "interpolate
             fps = ntsc.get(f"{value:.3f}".rstrip("0").rstrip(".")) or Fraction(value).limit_denominator(1001)
         else:
             fps = Fraction(value)
-    except (ValueError, ZeroDivisionError, TypeError):
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError):
         raise UnsupportedFormatError(f"{func}: cannot read frame rate {value!r}; use e.g. 48, 60000/1001 or 59.94.") from None
     if fps <= 0:
         raise UnsupportedFormatError(f"{func}: frame rate must be positive; got {value!r}.")

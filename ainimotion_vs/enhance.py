@@ -7,6 +7,8 @@ point at the same upscaled frames, so no model work is done twice.
 """
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,33 @@ class EnhanceStats:
 
     interpolate: InferenceStats = field(default_factory=InferenceStats)
     upscale: InferenceStats = field(default_factory=InferenceStats)
+    labels: dict[int, str] = field(default_factory=dict)
+    """Source frame -> label of its interval, for the frames rendered so far."""
+    sources: dict[int, str] = field(default_factory=dict)
+    """Output frame -> ``AinimotionSource`` (source / model / duplicate / blend / fallback)."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def label_counts(self) -> dict[str, int]:
+        """How many rendered source intervals were cut / hold / motion."""
+        with self._lock:
+            return dict(Counter(self.labels.values()))
+
+    def source_counts(self) -> dict[str, int]:
+        """How many output frames came from each source kind."""
+        with self._lock:
+            return dict(Counter(self.sources.values()))
+
+    def tap(self, clip: vs.VideoNode, prop: str, store: dict[int, str]) -> vs.VideoNode:
+        """``clip`` unchanged, recording frame n's ``prop`` into ``store`` as frames pass."""
+
+        def _record(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+            value = f.props.get(prop)
+            if value is not None:
+                with self._lock:
+                    store[n] = value.decode() if isinstance(value, bytes) else str(value)
+            return f
+
+        return vs.core.std.ModifyFrame(clip, clip, _record)
 
 
 def _parse_tile(tile: str | None) -> "tuple[int, int] | str | None":
@@ -76,7 +105,7 @@ def enhance(
     stats = stats if stats is not None else EnhanceStats()
     from .gate import gate
 
-    node = gate(clip)
+    node = stats.tap(gate(clip), "AinimotionInterval", stats.labels)
     if p.upscale_model:
         from .upscale import upscale
 
@@ -99,4 +128,6 @@ def enhance(
         node = interpolate(
             node, **rate, model=p.interp_model, backend=p.backend, gate=False, fallback=p.fallback, stats=stats.interpolate
         )
+    if p.interp_model:
+        node = stats.tap(node, "AinimotionSource", stats.sources)
     return output_format(node, p.bit_depth)

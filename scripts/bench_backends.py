@@ -5,9 +5,10 @@
     python scripts/bench_backends.py --big        # also animevideov3 at 960x540
     python scripts/bench_backends.py --frames 5 --only upscale
 
-Each backend builds its graph, runs one warm-up frame (model load, ONNX session,
-OpenVINO compile), then times ``--frames`` distinct frames requested one at a time
-(latency with all cores on one frame); the table shows the median. ``rel L2`` is the
+Each backend builds its graph and runs one warm-up frame (model load, ONNX session,
+OpenVINO compile); then ``--frames`` rounds request one new frame from every backend in
+turn (latency with all cores on one frame; round-robin so that load from other
+processes hits all backends alike); the table shows the median. ``rel L2`` is the
 relative L2 difference from the fp32 PyTorch output on the same real frame. The ncnn
 row runs the same model's ncnn files with the ``ncnn`` Python package (not a
 VapourSynth path; the reference for "how fast can this CPU go").
@@ -30,7 +31,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ainimotion_vs.backends import InferenceStats, OrtBackend, OvBackend, TorchBackend, infer  # noqa: E402
+from ainimotion_vs.backends import OrtBackend, OvBackend, TorchBackend, infer  # noqa: E402
 from ainimotion_vs.backends._frames import clip_to_array, clips_from_array  # noqa: E402
 
 
@@ -43,66 +44,90 @@ def _data_dir() -> Path:
 
 
 def _image(path: Path, size: tuple[int, int] | None = None, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
-    from PIL import Image
+    """An image file as (3, H, W) float32 in [0, 1]: cropped to ``box`` (left, top, w, h)
+    and/or resized (antialiased bicubic) to ``size`` (w, h)."""
+    import av
+    import torch
 
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        if box is not None:
-            im = im.crop((box[0], box[1], box[0] + box[2], box[1] + box[3]))
-        if size is not None and im.size != size:
-            im = im.resize(size, Image.Resampling.BICUBIC)
-        return np.ascontiguousarray(np.asarray(im, dtype=np.float32).transpose(2, 0, 1) / 255.0)
+    with av.open(str(path)) as c:
+        rgb = next(c.decode(video=0)).to_ndarray(format="rgb24")
+    if box is not None:
+        rgb = rgb[box[1] : box[1] + box[3], box[0] : box[0] + box[2]]
+    x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float()[None] / 255.0
+    if size is not None and (x.shape[3], x.shape[2]) != size:
+        x = torch.nn.functional.interpolate(x, size=(size[1], size[0]), mode="bicubic", antialias=True).clamp(0, 1)
+    return np.ascontiguousarray(x[0].numpy())
 
 
-def _time_node(node, frames: int) -> tuple[float, np.ndarray]:
-    node.get_frame(0)  # warm-up: load, compile, first-run allocations
-    times = []
-    for n in range(1, frames + 1):
+class _NodeRunner:
+    """Times one VapourSynth node: frame ``i`` of a clip of distinct frame numbers."""
+
+    def __init__(self, node) -> None:
+        self.node = node
+        node.get_frame(0)  # warm-up: load, compile, first-run allocations
+        self.times: list[float] = []
+
+    def step(self, n: int) -> None:
         t0 = time.perf_counter()
-        node.get_frame(n)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), clip_to_array(node, 1)
+        self.node.get_frame(n)
+        self.times.append(time.perf_counter() - t0)
+
+    def output(self) -> np.ndarray:
+        return clip_to_array(self.node, 1)
 
 
-def _ncnn_time(spec_name: str, x: np.ndarray, frames: int, threads: int, fp16: bool) -> tuple[float, np.ndarray]:
-    import ncnn
+class _NcnnRunner:
+    """The model's ncnn files through the ncnn Python package (net loaded once)."""
 
-    from ainimotion_vs.models.ncnn import read_param
-    from ainimotion_vs.weights import installed_files
+    def __init__(self, spec_name: str, x: np.ndarray, threads: int, fp16: bool) -> None:
+        import ncnn
 
-    found = installed_files(spec_name)
-    param = bin_ = None
-    if found is not None:
-        files = found[1]
+        from ainimotion_vs.models.ncnn import read_param
+        from ainimotion_vs.weights import installed_files
+
+        found = installed_files(spec_name)
+        files = found[1] if found is not None else {}
         param = next((p for n, p in files.items() if n.endswith(".param")), None)
         bin_ = next((p for n, p in files.items() if n.endswith(".bin")), None)
-    if param is None or bin_ is None:
-        raise FileNotFoundError(f"no ncnn files installed for {spec_name}")
-    net = ncnn.Net()
-    net.opt.use_vulkan_compute = False
-    net.opt.num_threads = threads
-    for opt in ("use_fp16_packed", "use_fp16_storage", "use_fp16_arithmetic", "use_bf16_storage"):
-        setattr(net.opt, opt, fp16)
-    net.load_param(str(param))
-    net.load_model(str(bin_))
-    layers = read_param(param)
-    in_name, out_name = layers[0].tops[0], layers[-1].tops[0]
+        if param is None or bin_ is None:
+            raise FileNotFoundError(f"no ncnn files installed for {spec_name}")
+        self.ncnn, self.x = ncnn, np.ascontiguousarray(x)
+        self.net = ncnn.Net()
+        self.net.opt.use_vulkan_compute = False
+        self.net.opt.num_threads = threads
+        for opt in ("use_fp16_packed", "use_fp16_storage", "use_fp16_arithmetic", "use_bf16_storage"):
+            setattr(self.net.opt, opt, fp16)
+        self.net.load_param(str(param))
+        self.net.load_model(str(bin_))
+        layers = read_param(param)
+        self.names = (layers[0].tops[0], layers[-1].tops[0])
+        self.times: list[float] = []
+        self.last = self._run()
 
-    def run() -> np.ndarray:
-        ex = net.create_extractor()
-        ex.input(in_name, ncnn.Mat(np.ascontiguousarray(x)))
-        ret, out = ex.extract(out_name)
+    def _run(self) -> np.ndarray:
+        ex = self.net.create_extractor()
+        ex.input(self.names[0], self.ncnn.Mat(self.x))
+        ret, out = ex.extract(self.names[1])
         if ret != 0:
             raise RuntimeError(f"ncnn extract failed ({ret})")
         return np.array(out, dtype=np.float32, copy=True)
 
-    run()
-    times = []
-    for _ in range(frames):
+    def step(self, n: int) -> None:
         t0 = time.perf_counter()
-        y = run()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), np.clip(y, 0, 1)
+        self.last = self._run()
+        self.times.append(time.perf_counter() - t0)
+
+    def output(self) -> np.ndarray:
+        return np.clip(self.last, 0, 1)
+
+
+def _bench(runners: dict[str, object], frames: int) -> dict[str, float]:
+    """Round-robin over the runners (one frame each per round), so that load from other
+    processes hits every backend alike; returns the median seconds per frame."""
+    for n in range(1, frames + 1):
+        for r in runners.values():
+            r.step(n)  # type: ignore[attr-defined]
+    return {k: statistics.median(r.times) for k, r in runners.items()}  # type: ignore[attr-defined]
 
 
 def _rel_l2(a: np.ndarray, b: np.ndarray) -> float:
@@ -139,41 +164,34 @@ def main(argv: list[str] | None = None) -> int:
         ("ov bf16", OvBackend(bf16=True)),
     ]
 
+    def run_model(model: str, size: str, x: np.ndarray, ncnn_ok: bool) -> None:
+        src = clips_from_array(x, length=args.frames + 1)
+        runners: dict[str, object] = {}
+        for label, backend in backends:
+            runners[label] = _NodeRunner(infer(src, model, backend=backend))
+        if ncnn_ok and not args.no_ncnn:
+            for fp16 in (False, True):
+                try:
+                    runners["ncnn (python) " + ("fp16" if fp16 else "fp32")] = _NcnnRunner(model, x, args.threads, fp16)
+                except (ImportError, FileNotFoundError) as exc:
+                    print(f"  ncnn skipped: {exc}", file=sys.stderr)
+                    break
+        spf = _bench(runners, args.frames)
+        ref = runners[backends[0][0]].output()  # type: ignore[attr-defined]
+        for label, r in runners.items():
+            rows.append((model, size, label, spf[label], f"{_rel_l2(r.output(), ref):.1e}"))  # type: ignore[attr-defined]
+            print(f"  {rows[-1]}", file=sys.stderr)
+
     if args.only in (None, "upscale"):
-        sizes = [(480, 270)] + ([(960, 540)] if args.big else [])
-        for w, h in sizes:
+        for w, h in [(480, 270)] + ([(960, 540)] if args.big else []):
             x = _image(data / "stills" / "anime4k_1080p_0.png", size=(w, h))
-            src = clips_from_array(x, length=args.frames + 1)
-            ref = None
-            for label, backend in backends:
-                stats = InferenceStats()
-                spf, y = _time_node(infer(src, "realesr-animevideov3", backend=backend, stats=stats), args.frames)
-                ref = y if ref is None else ref
-                rows.append(("realesr-animevideov3", f"{w}x{h}", label, spf, f"{_rel_l2(y, ref):.1e}"))
-                print(f"  {rows[-1]}", file=sys.stderr)
-            if not args.no_ncnn:
-                for fp16 in (False, True):
-                    try:
-                        spf, y = _ncnn_time("realesr-animevideov3", x, args.frames, args.threads, fp16)
-                    except (ImportError, FileNotFoundError) as exc:
-                        print(f"  ncnn skipped: {exc}", file=sys.stderr)
-                        break
-                    label = "ncnn (python) " + ("fp16" if fp16 else "fp32")
-                    rows.append(("realesr-animevideov3", f"{w}x{h}", label, spf, f"{_rel_l2(y, ref):.1e}"))
-                    print(f"  {rows[-1]}", file=sys.stderr)
+            run_model("realesr-animevideov3", f"{w}x{h}", x, True)
 
     if args.only in (None, "rife"):
         pair = data / "pairs"
         a = _image(pair / "eisai_colab_atd12k_Japan_v2_2_013471_s3_frame1.png", box=(160, 46, 640, 448))
         b = _image(pair / "eisai_colab_atd12k_Japan_v2_2_013471_s3_frame3.png", box=(160, 46, 640, 448))
-        x = np.concatenate([a, b, np.full((1, 448, 640), 0.5, np.float32)])
-        src = clips_from_array(x, length=args.frames + 1)
-        ref = None
-        for label, backend in backends:
-            spf, y = _time_node(infer(src, "rife-4.25", backend=backend), args.frames)
-            ref = y if ref is None else ref
-            rows.append(("rife-4.25", "640x448", label, spf, f"{_rel_l2(y, ref):.1e}"))
-            print(f"  {rows[-1]}", file=sys.stderr)
+        run_model("rife-4.25", "640x448", np.concatenate([a, b, np.full((1, 448, 640), 0.5, np.float32)]), False)
 
     print()
     print(f"| {'model':<22} | {'size':<8} | {'backend':<20} | {'s/frame':>8} | {'rel L2 vs torch':>15} |")

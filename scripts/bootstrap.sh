@@ -55,4 +55,6 @@ spec="."
 echo "bootstrap: installing ainimotion_vs$([ -n "$extras" ] && echo "[$extras]") into $venv (first time: a few minutes, torch is large)" >&2
 "$venv/bin/python" -m pip install -q --upgrade pip >&2
 "$venv/bin/python" -m pip install -q -e "$spec" >&2
+# vspipe needs VapourSynth's runtime configuration once per user (R81 wheels).
+"$venv/bin/vapoursynth" config >/dev/null 2>&1 || echo "bootstrap: warning: 'vapoursynth config' failed; vspipe may not start" >&2
 echo "$want" > "$stamp"

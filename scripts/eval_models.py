@@ -9,7 +9,7 @@
    abs difference), and PSNR vs Lanczos on clean x2/x4 downscales of native 720p/1080p crops
    (model x4, then Lanczos back to the original size for x2), plus the mean level shift.
 
-Usage: python scripts/eval_models.py [--part rife|upscale|all] [--crop 128x96] [--hr-crop 256] [--threads 2]
+Usage: python scripts/eval_models.py [--part rife|upscale|all] [--crop 128x96] [--max-stills 6] [--hr-crop 256] [--threads 2]
 """
 from __future__ import annotations
 
@@ -85,10 +85,10 @@ def eval_rife(data: Path) -> None:
 def _lanczos(a: np.ndarray, w: int, h: int) -> np.ndarray:
     from PIL import Image
 
-    return np.asarray(Image.fromarray(a).resize((w, h), Image.LANCZOS))
+    return np.array(Image.fromarray(a).resize((w, h), Image.LANCZOS))
 
 
-def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int) -> None:
+def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int, max_stills: int) -> None:
     import torch
 
     from ainimotion_vs.models import MODELS, load_network
@@ -96,16 +96,18 @@ def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int) -> None:
     from ainimotion_vs.weights import ensure_weights, installed_files
 
     stills = sorted((data / "stills").glob("*.*"))
-    native = [p for p in stills if p.name.startswith("anime4k_")]
+    step = max(1, len(stills) // max_stills) if max_stills > 0 else 1
+    stills = stills[::step][:max_stills] if max_stills > 0 else stills
+    native = sorted((data / "stills").glob("anime4k_*.png"))
     cw, ch = crop
     print(f"\n## Upscalers: ours (PyTorch) vs the ncnn runtime, {cw}x{ch} centre crops of {len(stills)} stills ([0,1] units)\n")
     print("| model                    | mean abs | max abs | < 1/255 |")
     print("|--------------------------|----------|---------|---------|")
     nets = {}
     for name in ("realesr-animevideov3", "realesrgan-x4plus-anime"):
-        ensure_weights(name)
+        ensure_weights(name, group="ncnn")
         nets[name] = load_network(name)
-        found = installed_files(name)
+        found = installed_files(name, group="ncnn")
         if found is None or found[0] != "ncnn":
             print(f"| {name:24} | (ncnn files not installed: skipped) |")
             continue
@@ -155,6 +157,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=None, help="the shared footage folder (default ../shared/data)")
     ap.add_argument("--crop", default="128x96", help="WxH of the ncnn-parity crops")
     ap.add_argument("--hr-crop", type=int, default=256, help="side of the native crops for the Lanczos comparison")
+    ap.add_argument("--max-stills", type=int, default=6, help="stills used for the ncnn parity check (0: all)")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     args = ap.parse_args()
     import torch
@@ -171,7 +174,7 @@ def main() -> int:
         eval_rife(data)
     if args.part in ("upscale", "all"):
         cw, ch = (int(v) for v in args.crop.lower().split("x"))
-        eval_upscale(data, (cw, ch), args.hr_crop)
+        eval_upscale(data, (cw, ch), args.hr_crop, args.max_stills)
     print(f"\n(total {time.perf_counter() - t0:.0f} s, {args.threads} threads)")
     return 0
 

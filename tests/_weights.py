@@ -16,13 +16,14 @@ import pytest
 __all__ = ["require"]
 
 
-def require(name: str) -> Path:
-    """The installed weights dir of model ``name`` (fetched if needed)."""
+def require(name: str, *, group: str | None = None) -> Path:
+    """The installed weights dir of model ``name`` (fetched if needed); ``group="ncnn"`` asks
+    for that file set specifically."""
     from ainimotion_vs.errors import WeightsNotFoundError
     from ainimotion_vs.weights import ensure_weights
 
     try:
-        return ensure_weights(name)
+        return ensure_weights(name, group=group)
     except WeightsNotFoundError as exc:
         if os.environ.get("AINIMOTION_OFFLINE"):
             pytest.skip(f"weights for {name} not cached and AINIMOTION_OFFLINE is set: {exc}")

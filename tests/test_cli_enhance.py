@@ -16,7 +16,7 @@ from ainimotion_vs.ffmpeg import ENCODERS, find_ffmpeg, probe_encoder
 from ainimotion_vs.media import probe
 
 REPO = Path(__file__).resolve().parents[1]
-FAST = ["--x-preset", "ultrafast"]
+FAST = ["--preset", "none", "--x-preset", "ultrafast"]  # the faithful round trip: no enhancement stages
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_enhance_clip_and_encoder_options(src, tmp_path, capsys):
     assert main(["enhance", str(src), "-o", str(out), "--clip", "6-18", *FAST]) == 1
     assert "MP4 cannot carry" in capsys.readouterr().err
     out = tmp_path / "part.mkv"
-    assert main(["enhance", str(src), "-o", str(out), "--clip", "6-18", "--encoder", "x265", "--crf", "28", "--encoder-preset", "ultrafast", "-q"]) == 0
+    assert main(["enhance", str(src), "-o", str(out), "--clip", "6-18", "--encoder", "x265", "--crf", "28", "--encoder-preset", "ultrafast", "--preset", "none", "-q"]) == 0
     cap = capsys.readouterr()
     assert cap.err == "" and cap.out == ""  # -q: nothing but errors
     got = probe(out)
@@ -84,7 +84,7 @@ def test_bad_options(src, tmp_path, capsys):
 
 
 def test_preset_none_is_accepted(src, tmp_path):
-    assert main(["enhance", str(src), "-o", str(tmp_path / "o.mkv"), "--preset", "none", *FAST, "-q"]) == 0
+    assert main(["enhance", str(src), "-o", str(tmp_path / "o.mkv"), *FAST, "-q"]) == 0
 
 
 def test_nvenc_request_without_nvenc(src, tmp_path, capsys):

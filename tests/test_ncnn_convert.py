@@ -18,11 +18,8 @@ torch.set_grad_enabled(False)
 
 
 def _ncnn_files(name: str) -> tuple[Path, Path]:
-    d = require(name)
-    wfs = MODELS[name].files_of("ncnn")
-    if not all((d / wf.name).is_file() for wf in wfs):
-        pytest.skip(f"{name}: only the .pth set is installed; the ncnn files are needed for this test")
-    by = {wf.format: d / wf.name for wf in wfs}
+    d = require(name, group="ncnn")
+    by = {wf.format: d / wf.name for wf in MODELS[name].files_of("ncnn")}
     return by["ncnn-param"], by["ncnn-bin"]
 
 

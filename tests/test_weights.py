@@ -75,6 +75,11 @@ def test_unreachable_url_fails_fast(home):
         ensure_weights(spec)
 
 
+def test_unknown_group(home):
+    with pytest.raises(UnsupportedFormatError, match="ensure_weights: rife-4.25 has no file set 'ncnn'; it has pkl"):
+        ensure_weights("rife-4.25", group="ncnn")
+
+
 def test_offline_message_says_what_to_put_where(home):
     with pytest.raises(WeightsNotFoundError) as ei:
         ensure_weights("rife-4.25", offline=True)

@@ -157,13 +157,18 @@ def _export_dynamo(model: "torch.nn.Module", example: "torch.Tensor", path: Path
 
 
 def _export_legacy(model: "torch.nn.Module", example: "torch.Tensor", path: Path, *, size_multiple: int, opset: int) -> None:
+    import warnings
+
     import torch
 
-    torch.onnx.export(
-        model, (example,), str(path), dynamo=False, input_names=["input"], output_names=["output"],
-        dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "out_height", 3: "out_width"}},
-        opset_version=opset, do_constant_folding=True, verbose=False,
-    )
+    with warnings.catch_warnings():
+        # chosen on purpose, only after the dynamo exporter failed its check
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            model, (example,), str(path), dynamo=False, input_names=["input"], output_names=["output"],
+            dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "out_height", 3: "out_width"}},
+            opset_version=opset, do_constant_folding=True, verbose=False,
+        )
 
 
 def check_onnx(

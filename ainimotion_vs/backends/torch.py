@@ -13,6 +13,7 @@ the smaller tile is kept for the following frames.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -48,27 +49,31 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and any(m in str(exc) for m in _CPU_ALLOC_MESSAGES)
 
 
+def _available_ram() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), else free pages from sysconf, else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        log.debug("no /proc/meminfo; asking sysconf for free memory")
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def default_budget_bytes(device: str) -> int:
     """Memory one network run may use: 70% of free CUDA memory, or half of the
-    available system memory on CPU."""
+    available system memory on CPU (4 GiB when it cannot be read)."""
     import torch
 
     if device.startswith("cuda"):
         free, _total = torch.cuda.mem_get_info(torch.device(device))
         return int(free * 0.7)
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 2
-    except OSError:
-        pass  # not Linux: fall back to sysconf below
-    import os
-
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
+    ram = _available_ram()
+    return ram // 2 if ram is not None else 4 << 30
 
 
 class _TorchRunner:

@@ -46,14 +46,46 @@ def _check_preset(name: str | None) -> str | None:
     return name
 
 
-def build_clip(clip, args: argparse.Namespace):
-    """The enhancement hook: takes the source clip and the parsed arguments, returns the clip to render.
+_OVERRIDES = {
+    # CLI option dest -> Preset field
+    "fps": "fps", "factor": "factor", "height": "height", "width": "width", "scale": "scale",
+    "backend": "backend", "tile": "tile", "bit_depth": "bit_depth", "interp_model": "interp_model",
+    "upscale_model": "upscale_model", "fallback": "fallback", "keep_colors": "keep_colors",
+}
 
-    It may change size, rate and format; the renderer takes them as they are (the clip
-    must keep the source span's duration so the audio stays in sync). Currently it
-    returns ``clip`` unchanged.
+
+def preset_for(args: argparse.Namespace):
+    """The preset named by ``--preset`` with the command line's overrides, or None for ``--preset none``."""
+    name = _check_preset(args.preset)
+    if name is None:
+        return None
+    from ..presets import get_preset
+
+    overrides = {field: getattr(args, dest) for dest, field in _OVERRIDES.items() if getattr(args, dest, None) is not None}
+    if overrides.get("fps") is not None:
+        overrides["fps"] = str(overrides["fps"])
+    if getattr(args, "no_interpolate", False):
+        overrides["interp_model"] = None
+    if getattr(args, "no_upscale", False):
+        overrides["upscale_model"] = None
+    if "height" in overrides or "width" in overrides:
+        overrides.setdefault("scale", None)
+    return get_preset(name).with_overrides(**overrides)
+
+
+def build_clip(clip, args: argparse.Namespace, stats=None):
+    """The enhancement hook: the source clip through :func:`ainimotion_vs.enhance` with the
+    chosen preset and overrides (unchanged for ``--preset none``).
+
+    The result may change size, rate and format; the renderer takes them as they are (the
+    clip keeps the source span's duration so the audio stays in sync).
     """
-    return clip
+    preset = preset_for(args)
+    if preset is None:
+        return clip
+    from ..enhance import enhance
+
+    return enhance(clip, preset=preset, stats=stats)
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -67,8 +99,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentPa
     )
     p.add_argument("input", help="source video file")
     p.add_argument("-o", "--out", help="output file (.mkv, .mp4, .mov); default: INPUT_enhanced.mkv beside the input")
-    p.add_argument("--preset", default=None, help="named enhancement preset (see `ainimotion presets`), or none")
-    p.add_argument("--encoder", choices=tuple(ENCODERS), default="x264", help="video encoder (default x264)")
+    p.add_argument("--preset", default="anime-clean",
+                   help="named preset (see `ainimotion presets`; default anime-clean), or none for a plain re-encode")
+    p.add_argument("--encoder", choices=tuple(ENCODERS), default=None, help="video encoder (default: the preset's; x264 for none)")
     p.add_argument("--crf", type=float, default=None, help="quality (x264/x265 CRF, NVENC CQ); lower is better")
     p.add_argument(
         "--encoder-preset", "--x-preset", dest="encoder_preset", default=None,
@@ -80,6 +113,23 @@ def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentPa
     )
     p.add_argument("--cfr", default=None, metavar="RATE", help="convert a variable-frame-rate source to this constant rate (e.g. 24000/1001)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    g = p.add_argument_group("preset overrides (see `ainimotion presets`)")
+    g.add_argument("--fps", default=None, help="output frame rate, exact: 48, 60000/1001, 59.94")
+    g.add_argument("--factor", type=int, default=None, help="integer frame-rate multiplier (default 2)")
+    g.add_argument("--height", type=int, default=None, help="output height (width keeps the aspect)")
+    g.add_argument("--width", type=int, default=None, help="output width")
+    g.add_argument("--scale", type=float, default=None, help="output size as a factor of the source")
+    g.add_argument("--backend", default=None, help="auto, torch, torch-cuda, ort, ort-cuda, ov, trt")
+    g.add_argument("--tile", default=None, help="upscaler tiles: auto, none or WxH")
+    g.add_argument("--bit-depth", type=int, choices=(8, 10), default=None, help="output bit depth")
+    g.add_argument("--interp-model", default=None, help="interpolation model (ainimotion weights list)")
+    g.add_argument("--upscale-model", default=None, help="upscaling model (ainimotion weights list)")
+    g.add_argument("--no-interpolate", action="store_true", help="keep the frame rate")
+    g.add_argument("--no-upscale", action="store_true", help="keep the size")
+    g.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
+                   help="replace likely broken in-between frames with the nearest source frame")
+    g.add_argument("--keep-colors", action=argparse.BooleanOptionalAction, default=None,
+                   help="restore the source's low-frequency colour after upscaling")
     p.set_defaults(func=run)
     return p
 
@@ -92,6 +142,7 @@ class _PlainProgress:
         self.start = time.monotonic()
         self.last = self.start
         self.lock = threading.Lock()
+        self.info = None
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
@@ -102,7 +153,8 @@ class _PlainProgress:
         elapsed = max(now - self.start, 1e-6)
         fps = done / elapsed
         eta = (total - done) / fps if fps > 0 else float("inf")
-        print(f"  {done}/{total} frames  {fps:.1f} fps  ETA {eta:.0f} s", file=sys.stderr, flush=True)
+        extra = f"  {self.info()}" if self.info else ""
+        print(f"  {done}/{total} frames  {fps:.1f} fps  ETA {eta:.0f} s{extra}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         pass
@@ -117,15 +169,16 @@ class _RichProgress:
 
         self.progress = Progress(
             TextColumn("enhance"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[fps]:.1f} fps"),
-            TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+            TimeRemainingColumn(), TextColumn("{task.fields[info]}"), console=Console(stderr=True), transient=True,
         )
-        self.task = self.progress.add_task("frames", total=total, fps=0.0)
+        self.info = None
+        self.task = self.progress.add_task("frames", total=total, fps=0.0, info="")
         self.start = time.monotonic()
         self.progress.start()
 
     def __call__(self, done: int, total: int) -> None:
         fps = done / max(time.monotonic() - self.start, 1e-6)
-        self.progress.update(self.task, completed=done, total=total, fps=fps)
+        self.progress.update(self.task, completed=done, total=total, fps=fps, info=self.info() if self.info else "")
 
     def close(self) -> None:
         self.progress.stop()
@@ -147,26 +200,40 @@ def _size(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
+def _share(counts: dict[str, int]) -> str:
+    total = sum(counts.values()) or 1
+    return ", ".join(f"{k} {v} ({100 * v / total:.0f}%)" for k, v in sorted(counts.items()))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``enhance``; returns 0 on success (errors raise and the CLI prints them)."""
+    from ..enhance import EnhanceStats
     from ..media import open_span
     from ..render import render
 
-    _check_preset(args.preset)
+    preset = preset_for(args)
+    if args.tile is not None and args.tile.lower() == "none":
+        args.tile = None
+    encoder = args.encoder or (preset.encoder if preset else "x264")
+    crf = args.crf if args.crf is not None else (preset.crf if preset else None)
+    encoder_preset = args.encoder_preset or (preset.encoder_preset if preset else None)
     src = Path(args.input)
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}_enhanced.mkv")
     clip, span = open_span(src, clip_range=args.clip, fps=args.cfr)
     n_in = clip.num_frames
-    clip = build_clip(clip, args)
+    stats = EnhanceStats()
+    clip = build_clip(clip, args, stats)
     log.info(
-        "enhance: %s -> %s (%d frames%s, %dx%d, %s fps, %s)",
-        src.name, out.name, n_in, f", {args.clip}" if args.clip else "", clip.width, clip.height,
-        f"{clip.fps.numerator}/{clip.fps.denominator}", args.encoder,
+        "enhance: %s -> %s (%d frames%s, preset %s, %dx%d, %s fps, %s)",
+        src.name, out.name, n_in, f", {args.clip}" if args.clip else "", preset.name if preset else "none",
+        clip.width, clip.height, f"{clip.fps.numerator}/{clip.fps.denominator}", encoder,
     )
     bar = _progress(args, clip.num_frames)
+    if bar is not None and preset is not None:
+        bar.info = lambda: f"model runs: interp {stats.interpolate.calls}, upscale {stats.upscale.calls}"
     try:
         result = render(
-            clip, out, source=span, encoder=args.encoder, crf=args.crf, encoder_preset=args.encoder_preset,
+            clip, out, source=span, encoder=encoder, crf=crf, encoder_preset=encoder_preset,
             overwrite=args.overwrite, progress=bar,
         )
     finally:
@@ -177,4 +244,15 @@ def run(args: argparse.Namespace) -> int:
         n_in, result.frames, result.duration, result.elapsed_s, result.frames / max(result.elapsed_s, 1e-6),
         _size(result.size_bytes), result.path,
     )
+    if preset is not None:
+        labels = stats.label_counts()
+        sources = stats.source_counts()
+        log.info("enhance: intervals: %s", _share(labels) if labels else "-")
+        if sources:
+            log.info("enhance: output frames: %s", _share(sources))
+        naive_interp = sum(labels.values()) if preset.interp_model else 0
+        log.info(
+            "enhance: model runs: interpolation %d (every interval: %d), upscaling %d (every output frame: %d)",
+            stats.interpolate.calls, naive_interp, stats.upscale.calls, result.frames if preset.upscale_model else 0,
+        )
     return 0
