@@ -18,7 +18,7 @@ from .errors import AinimotionError
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = ("enhance", "analyze", "preview", "presets", "weights", "doctor")
+_COMMANDS = ("enhance", "preview", "analyze", "presets", "weights", "doctor")
 
 log = logging.getLogger("ainimotion_vs")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import UnsupportedFormatError
 from ..ffmpeg import ENCODERS
 
-__all__ = ["register", "run", "build_clip", "preset_names"]
+__all__ = ["register", "register_overrides", "run", "build_clip", "preset_for", "preset_names"]
 
 log = logging.getLogger("ainimotion_vs")
 
@@ -88,6 +88,27 @@ def build_clip(clip, args: argparse.Namespace, stats=None):
     return enhance(clip, preset=preset, stats=stats)
 
 
+def register_overrides(p: argparse.ArgumentParser) -> None:
+    """The preset-override options shared by ``enhance`` and ``preview``."""
+    g = p.add_argument_group("preset overrides (see `ainimotion presets`)")
+    g.add_argument("--fps", default=None, help="output frame rate, exact: 48, 60000/1001, 59.94")
+    g.add_argument("--factor", type=int, default=None, help="integer frame-rate multiplier (default 2)")
+    g.add_argument("--height", type=int, default=None, help="output height (width keeps the aspect)")
+    g.add_argument("--width", type=int, default=None, help="output width")
+    g.add_argument("--scale", type=float, default=None, help="output size as a factor of the source")
+    g.add_argument("--backend", default=None, help="auto, torch, torch-cuda, ort, ort-cuda, ov, trt")
+    g.add_argument("--tile", default=None, help="upscaler tiles: auto, none or WxH")
+    g.add_argument("--bit-depth", type=int, choices=(8, 10), default=None, help="output bit depth")
+    g.add_argument("--interp-model", default=None, help="interpolation model (ainimotion weights list)")
+    g.add_argument("--upscale-model", default=None, help="upscaling model (ainimotion weights list)")
+    g.add_argument("--no-interpolate", action="store_true", help="keep the frame rate")
+    g.add_argument("--no-upscale", action="store_true", help="keep the size")
+    g.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
+                   help="replace likely broken in-between frames with the nearest source frame")
+    g.add_argument("--keep-colors", action=argparse.BooleanOptionalAction, default=None,
+                   help="restore the source's low-frequency colour after upscaling")
+
+
 def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``enhance`` subcommand."""
     p = subparsers.add_parser(
@@ -113,23 +134,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentPa
     )
     p.add_argument("--cfr", default=None, metavar="RATE", help="convert a variable-frame-rate source to this constant rate (e.g. 24000/1001)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
-    g = p.add_argument_group("preset overrides (see `ainimotion presets`)")
-    g.add_argument("--fps", default=None, help="output frame rate, exact: 48, 60000/1001, 59.94")
-    g.add_argument("--factor", type=int, default=None, help="integer frame-rate multiplier (default 2)")
-    g.add_argument("--height", type=int, default=None, help="output height (width keeps the aspect)")
-    g.add_argument("--width", type=int, default=None, help="output width")
-    g.add_argument("--scale", type=float, default=None, help="output size as a factor of the source")
-    g.add_argument("--backend", default=None, help="auto, torch, torch-cuda, ort, ort-cuda, ov, trt")
-    g.add_argument("--tile", default=None, help="upscaler tiles: auto, none or WxH")
-    g.add_argument("--bit-depth", type=int, choices=(8, 10), default=None, help="output bit depth")
-    g.add_argument("--interp-model", default=None, help="interpolation model (ainimotion weights list)")
-    g.add_argument("--upscale-model", default=None, help="upscaling model (ainimotion weights list)")
-    g.add_argument("--no-interpolate", action="store_true", help="keep the frame rate")
-    g.add_argument("--no-upscale", action="store_true", help="keep the size")
-    g.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
-                   help="replace likely broken in-between frames with the nearest source frame")
-    g.add_argument("--keep-colors", action=argparse.BooleanOptionalAction, default=None,
-                   help="restore the source's low-frequency colour after upscaling")
+    register_overrides(p)
     p.set_defaults(func=run)
     return p
 

@@ -1,0 +1,91 @@
+"""Preview spans: pick a few seconds around a cut, a hold-heavy stretch and a high-motion
+stretch from the gate timeline, and show source and result side by side."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import vapoursynth as vs
+
+from ._graph import remap
+
+__all__ = ["Span", "gate_labels", "choose_spans", "side_by_side"]
+
+log = logging.getLogger("ainimotion_vs")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Frames ``[start, end)`` of the source, and why they were chosen."""
+
+    start: int
+    end: int
+    reason: str
+
+
+def gate_labels(clip: vs.VideoNode, progress: Any = None) -> list[str]:
+    """The gate label of every interval of ``clip`` (renders the gate only: cheap)."""
+    from .gate import gate
+
+    gated = gate(clip)
+    labels: list[str] = []
+    for n, f in enumerate(gated.frames(close=True)):
+        v = f.props["AinimotionInterval"]
+        labels.append(v.decode() if isinstance(v, bytes) else str(v))
+        if progress is not None:
+            progress(n + 1, gated.num_frames)
+    return labels
+
+
+def _best_window(labels: list[str], length: int, want: str, taken: list[Span]) -> int | None:
+    best, best_score = None, -1
+    for start in range(0, max(1, len(labels) - length + 1)):
+        end = start + length
+        if any(start < s.end and s.start < end for s in taken):
+            continue
+        window = labels[start:end]
+        if "cut" in window[:-1]:
+            continue  # keep hold/motion spans inside one shot
+        score = window.count(want)
+        if score > best_score:
+            best, best_score = start, score
+    return best
+
+
+def choose_spans(labels: list[str], fps: Fraction, seconds: float = 2.0) -> list[Span]:
+    """Up to three non-overlapping spans of ``seconds``: around the first cut, the most held
+    stretch and the most moving stretch, in source order."""
+    n = len(labels)
+    length = max(2, min(n, round(float(fps) * seconds)))
+    spans: list[Span] = []
+    cuts = [i for i, lab in enumerate(labels[:-1]) if lab == "cut"]
+    if cuts:
+        c = cuts[0]
+        start = max(0, min(c + 1 - length // 2, n - length))
+        spans.append(Span(start, start + length, f"cut at {c + 1}"))
+    for want in ("hold", "motion"):
+        s = _best_window(labels, length, want, spans)
+        if s is not None:
+            share = labels[s : s + length].count(want) / length
+            spans.append(Span(s, s + length, f"most {want} ({share:.0%})"))
+    if not spans:
+        spans.append(Span(0, length, "start"))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def side_by_side(source: vs.VideoNode, result: vs.VideoNode, *, label: str, max_height: int = 720) -> vs.VideoNode:
+    """Source (repeated to the result's rate, resized) left, result right, each labelled."""
+    h = min(result.height, max_height)
+    h -= h % 2
+    w = round(result.width * h / result.height / 2) * 2
+    in_fps = Fraction(source.fps.numerator, source.fps.denominator)
+    out_fps = Fraction(result.fps.numerator, result.fps.denominator)
+    src = remap(source, result.num_frames, lambda j: int(Fraction(j) * in_fps / out_fps))
+    src = src.resize.Bicubic(w, h, format=result.format.id)
+    res = result.resize.Bicubic(w, h) if (result.width, result.height) != (w, h) else result
+    src = src.std.AssumeFPS(result)
+    src = src.text.Text("source", alignment=7)
+    res = res.text.Text(label, alignment=7)
+    return vs.core.std.StackHorizontal([src, res])
