@@ -54,7 +54,8 @@ def to_rgbs(clip: vs.VideoNode, info: ColorInfo) -> vs.VideoNode:
         return clip if clip.format.id == vs.RGBS else clip.resize.Point(format=vs.RGBS)
     if fam == vs.GRAY:
         gray = clip.resize.Point(format=vs.GRAYS)
-        return vs.core.std.ShufflePlanes([gray, gray, gray], [0, 0, 0], vs.RGB)
+        # RGB carries no YUV matrix: drop a _Matrix the GRAY clip may have (zimg refuses RGB with one).
+        return vs.core.std.ShufflePlanes([gray, gray, gray], [0, 0, 0], vs.RGB).std.SetFrameProps(_Matrix=0)
     return clip.resize.Bicubic(
         format=vs.RGBS, matrix_in=info.matrix, range_in_s=_range_name(info)
     )

