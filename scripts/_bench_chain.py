@@ -38,7 +38,7 @@ class ClipCase:
 
 
 CASES = {
-    "onepiece": ClipCase("onepiece_demo.mp4", 88, 112, "TV anime on threes, cut at 100"),
+    "onepiece": ClipCase("onepiece_demo.mp4", 96, 120, "TV anime on threes, cut at 100, pose changes"),
     "digimon": ClipCase("digimon_trailer_720p.mp4", 300, 324, "trailer, twos/threes, cut at 311"),
     "konobi12": ClipCase("konobi12_shot_24fps.mp4", 0, 24, "one shot, burst of large motion on ones"),
     "tomjerry": ClipCase("tom_and_jerry_480p.mp4", 180, 204, "Western cel, pulldown dupes, cut at 189"),

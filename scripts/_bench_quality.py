@@ -54,12 +54,14 @@ def _motion_triplets(data: Path) -> list[Path]:
     return [p for p in dirs if p.name in listed or p.name.startswith("atd12k")]
 
 
-def _ours_mid(a: np.ndarray, b: np.ndarray, backend: str) -> np.ndarray:
-    from ainimotion_vs.interpolate import interpolate
+def _ours_mid(a: np.ndarray, b: np.ndarray, backend: str) -> tuple[np.ndarray, str]:
+    """Our middle frame and its ``AinimotionSource`` ("model", or "fallback" when the check rejected it)."""
+    from ainimotion_vs.interpolate import SOURCE_PROP, interpolate
 
     clip = rgb24_clip([a, b, b]).std.SetFrameProps(AinimotionInterval="motion")
-    out = interpolate(clip, factor=2, backend=backend, gate=False, fallback=True)
-    return clip_rgb24_frames(out[1])[0]
+    out = interpolate(clip, factor=2, backend=backend, gate=False, fallback=True)[1]
+    source = out.get_frame(0).props[SOURCE_PROP]
+    return clip_rgb24_frames(out)[0], source.decode() if isinstance(source, bytes) else str(source)
 
 
 def triplet_quality(data: Path, *, max_width: int, limit: int, backend: str) -> dict[str, Any]:
@@ -74,7 +76,8 @@ def triplet_quality(data: Path, *, max_width: int, limit: int, backend: str) -> 
         f1, f2, f3 = (_fit_width(read_rgb(d / f"frame{i}.png"), max_width) for i in (1, 2, 3))
         log.info("bench: triplet %s %dx%d", d.name, f1.shape[1], f1.shape[0])
         t0 = time.perf_counter()
-        mids = {"ours (RIFE)": _ours_mid(f1, f3, backend)}
+        mids = {}
+        mids["ours (RIFE)"], source = _ours_mid(f1, f3, backend)
         t_ours = time.perf_counter() - t0
         mids["minterpolate"] = minterpolate_frames([f1, f3, f3], "1", 2)[1]
         mids["mvtools"] = clip_rgb24_frames(mvtools_clip(rgb24_clip([f1, f3, f3], (1, 1)), 2)[1])[0]
@@ -84,6 +87,7 @@ def triplet_quality(data: Path, *, max_width: int, limit: int, backend: str) -> 
             "triplet": d.name,
             "size": f"{f1.shape[1]}x{f1.shape[0]}",
             "ours_seconds": round(t_ours, 3),
+            "ours_source": source,
             **{m: {"psnr": round(psnr(mids[m], f2), 3), "ssim": round(ssim(mids[m], f2), 5)} for m in methods},
         })
     summary = {}
@@ -93,7 +97,8 @@ def triplet_quality(data: Path, *, max_width: int, limit: int, backend: str) -> 
             "ssim": round(float(np.mean([r[m]["ssim"] for r in rows])), 5),
             "best_psnr": sum(1 for r in rows if max(methods, key=lambda k: r[k]["psnr"]) == m),
         }
-    return {"count": len(rows), "max_width": max_width, "methods": list(methods), "summary": summary, "rows": rows}
+    fallbacks = [r["triplet"] for r in rows if r["ours_source"] != "model"]
+    return {"count": len(rows), "max_width": max_width, "ours_fallbacks": fallbacks, "methods": list(methods), "summary": summary, "rows": rows}
 
 
 def _ncnn_files(name: str) -> tuple[Path, Path] | None:

@@ -150,8 +150,11 @@ def _chain_tables(res: dict[str, Any]) -> list[str]:
 def _interp_table(res: dict[str, Any]) -> list[str]:
     s = res["summary"]
     rows = [[m, _fmt(s[m]["psnr"]), _fmt(s[m]["ssim"], 4), f"{s[m]['best_psnr']} of {res['count']}"] for m in res["methods"]]
+    fb = res.get("ours_fallbacks") or []
+    note = (f"\nOur fallback check replaced the model frame by a source frame on {len(fb)} of {res['count']}: {', '.join(fb)}."
+            if fb else "\nOur fallback check kept the model frame on every triplet.")
     return [f"### Interpolation quality: {res['count']} real motion triplets (downscaled to <= {res['max_width']} px wide), middle frame vs the real one\n",
-            _table(["method", "PSNR dB", "SSIM (luma)", "best PSNR"], rows)]
+            _table(["method", "PSNR dB", "SSIM (luma)", "best PSNR"], rows), note]
 
 
 def _upscale_table(res: dict[str, Any]) -> list[str]:

@@ -366,7 +366,7 @@ def test_template_runs_under_vspipe(cut_scene, tmp_path):
     )
     assert run.returncode == 0, run.stderr.decode(errors="replace")
     header, _, body = run.stdout.partition(b"\n")
-    assert header.startswith(b"YUV4MPEG2 W160 H90 F60000:1001"), header
+    assert header.startswith(b"YUV4MPEG2 C420 W160 H90 F60000:1001"), header
     frame_bytes = 160 * 90 * 3 // 2
     count = 0
     while body:
