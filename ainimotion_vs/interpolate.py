@@ -8,11 +8,19 @@ label of interval ``n -> n+1`` decides:
 motion    the model's frame at ``t`` (checked; a likely broken one falls back)
 hold      a duplicate of ``n`` (the same drawing: nothing to interpolate)
 cut       a duplicate of ``n``, the last frame before the cut (never a mix of two shots)
-fade      a linear blend of ``n`` and ``n+1`` at ``t``
+fade      a linear blend of ``n`` and ``n+1`` at ``t`` (only from upstream props: the gate
+          calls fades motion)
 ========  ===============================================================
 
-Every output frame carries ``AinimotionSource``: "source", "model", "duplicate", "blend" or
-"fallback". The model only runs for motion intervals.
+Output frames after the last source frame are duplicates of it. Every output frame carries
+``AinimotionSource``: "source", "model", "duplicate", "blend" or "fallback". The model only
+runs for motion intervals, once per output frame (VapourSynth's cache serves repeats).
+
+The graph: the clip in float RGB is remapped to the output grid twice (frame ``n`` and
+``n+1`` of each output frame) and fed with a constant timestep plane to
+:func:`ainimotion_vs.backends.infer`; per output frame a ``FrameEval`` reads the interval
+label and returns the source, duplicate, blend or (checked) model node. Duplicates are the
+same node and source frame as the frame they repeat, so downstream work is shared.
 """
 from __future__ import annotations
 

@@ -304,7 +304,7 @@ def upscale(
     color_keep = _check_keep_colors(keep_colors)
     if not isinstance(reuse, bool):
         raise UnsupportedFormatError(f"upscale: reuse must be True or False; got {reuse!r}.")
-    settings = resolve_backend(backend, func="upscale")
+    settings = resolve_backend(backend, func="upscale", task="upscale")
     tile_size = choose_tile(clip, spec, settings, tile, overlap)
     log.debug("upscale: %s on %s, %dx%d -> %dx%d, tiles %s", spec.name, settings.name, clip.width, clip.height, w, h, tile_size)
 

@@ -71,7 +71,7 @@ if [ ! -s "$CLIP" ]; then
         -an -r 24000/1001 -c:v libx264 -preset slow -crf 20 \
         -colorspace bt709 -color_primaries bt709 -color_trc bt709 -color_range tv "$CLIP"
 fi
-"$PY" -c "import av; c = av.open('$CLIP'); s = c.streams.video[0]; print(f'gpu_prepare: clip {s.codec_context.width}x{s.codec_context.height}, {s.frames} frames, {float(s.average_rate):.3f} fps')"
+"$PY" -c "import av; c = av.open('$CLIP'); s = c.streams.video[0]; n = sum(1 for p in c.demux(s) if p.size); print(f'gpu_prepare: clip {s.codec_context.width}x{s.codec_context.height}, {n} frames, {float(s.average_rate):.3f} fps')"
 
 TREE=$(git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')
 CARRY=$(du -sb .whl .gpu | awk '{s+=$1} END {print s}')
@@ -84,7 +84,7 @@ if [ "$TOTAL" -ge "$LIMIT" ]; then
 fi
 cat <<'CALL'
 
-The device run call (one call, ~10 min of the 15 min budget; give_back afterwards):
-  run(command="bash scripts/gpu_check.sh", carry=[".whl", ".gpu"], timeout_s=540)
+The device run call (one call: start + at most 8 min of the 15 min budget, leaving room for one short rerun; give_back afterwards):
+  run(command="bash scripts/gpu_check.sh", carry=[".whl", ".gpu"], timeout_s=480)
 Results come back under files_at: gpu_check.md (the table), gpu_check.json, gpu_check.log.
 CALL

@@ -85,6 +85,8 @@ def _spec(name: str = "tiny", *, scale: int = 2, multiple: int = 4, channels: in
     )
 
 
+NEEDS_OV = pytest.mark.skipif(not hasattr(core, "ov"), reason="vs-mlrt ov not installed (pip install 'ainimotion_vs[ov]')")
+
 TINY = _spec()
 TINY_MIX = _spec("tinymix", scale=1, multiple=4, channels=7)
 
@@ -360,7 +362,7 @@ def test_pad_clip_replicates_edges():
     assert np.array_equal(got, want)
 
 
-@pytest.mark.parametrize("backend", [OrtBackend(), OvBackend()], ids=["ort", "ov"])
+@pytest.mark.parametrize("backend", [OrtBackend(), pytest.param(OvBackend(), marks=NEEDS_OV)], ids=["ort", "ov"])
 def test_mlrt_matches_torch_on_tiny_net(backend, tiny_onnx):
     x = _smooth(3, 30, 45, seed=6)
     src = core.std.SetFrameProps(clips_from_array(x, length=3)[0], AinimotionTest=3)
@@ -410,6 +412,7 @@ def rife():
     return load_network("rife-4.25")
 
 
+@NEEDS_OV
 def test_upscaler_parity_torch_ort_ov(still, animev3):
     ref = _reference(animev3, still, 1, 4)
     src = clips_from_array(still)
@@ -449,6 +452,7 @@ def test_upscaler_tiny_memory_budget_recovers_by_tiling(still, animev3, caplog):
     assert np.abs(small - full).max() <= 1 / 255
 
 
+@NEEDS_OV
 def test_rife_parity_torch_ort_ov(pair, rife):
     ref = _reference(rife, pair, 64, 1)
     src = clips_from_array(pair)

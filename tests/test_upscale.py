@@ -95,7 +95,7 @@ def test_target_size_rules():
         ({"tile": "big"}, r"tile must be 'auto', None or \(width, height\)"),
         ({"tile": (64,)}, r"tile must be 'auto', None or \(width, height\)"),
         ({"tile": (0, 64)}, r"tile must be 'auto', None or \(width, height\)"),
-        ({"tile": (32, 32)}, r"tile 32x32 is too small for overlap 16 on the torch backend; use tiles larger than 32"),
+        ({"tile": (32, 32), "backend": "torch"}, r"tile 32x32 is too small for overlap 16 on the torch backend; use tiles larger than 32"),
         ({"tile": (128, 128), "backend": "ort"}, r"tile 128x128 is too small for overlap 16 on the ort backend; use tiles larger than 128"),
         ({"overlap": -1}, r"overlap must be a whole number >= 0; got -1"),
         ({"overlap": 2.0}, r"overlap must be a whole number >= 0"),

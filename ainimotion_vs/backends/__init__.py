@@ -156,14 +156,15 @@ Backend = TorchBackend | OrtBackend | OvBackend | TrtBackend
 BACKEND_NAMES = ("torch", "ort", "ov", "trt")
 
 
-def resolve_backend(backend: "str | Backend | None", *, func: str = "backend") -> Backend:
+def resolve_backend(backend: "str | Backend | None", *, func: str = "backend", task: str | None = None) -> Backend:
     """Turn a name (``"torch"``, ``"torch-cuda"``, ``"ort"``, ``"ort-cuda"``, ``"ov"``, ``"trt"``, ``"auto"``)
     or a settings object into a settings object. ``None``/``"auto"``: CUDA torch (fp16) when
-    a GPU is present, else CPU torch (the fastest CPU path measured for RIFE).
+    a GPU is present; on the CPU, OpenVINO for ``task="upscale"`` when the ``ov`` plugin is
+    installed (the fastest CPU upscaler measured), else CPU torch (the fastest for RIFE).
     Unknown names raise :class:`~ainimotion_vs.errors.UnsupportedFormatError`."""
     from ._resolve import resolve
 
-    return resolve(backend, func=func)
+    return resolve(backend, func=func, task=task)
 
 
 def infer(

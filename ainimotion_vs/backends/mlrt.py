@@ -128,6 +128,8 @@ def mlrt_infer(
     import vapoursynth as vs
 
     ns = plugin_namespace(backend.name)
+    if backend.name == "ort" and backend.device not in ("cpu", "cuda"):
+        raise UnsupportedFormatError(f"infer: OrtBackend device must be 'cpu' or 'cuda'; got {backend.device!r}")
     if network_path is None:
         from .export import export_onnx
 
@@ -145,8 +147,6 @@ def mlrt_infer(
 
     try:
         if backend.name == "ort":
-            if backend.device not in ("cpu", "cuda"):
-                raise UnsupportedFormatError(f"infer: OrtBackend device must be 'cpu' or 'cuda'; got {backend.device!r}")
             out = ns.Model(
                 padded, network_path=path, provider="" if backend.device == "cpu" else "CUDA",
                 device_id=backend.device_id, num_streams=backend.num_streams, fp16=backend.fp16, verbosity=1, **tiling,

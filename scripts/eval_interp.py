@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""Evaluate interpolate() on real anime: model vs blend vs duplicate, the fallback rule, cuts.
+
+1. ``triplets``: frames A, B, C where B is the true in-between of A and C; interpolate A and C
+   at t=0.5 with interpolate() itself (RGB24 clip, gate=False, intervals labelled motion, the
+   fallback measured but never applied) and score against B: PSNR (8-bit RGB) and SSIM (luma,
+   Gaussian 11x11, sigma 1.5) of the model frame, the linear blend and a duplicate of A.
+   Sets: ``dev`` = the 20 folders of ../shared/data/triplets (native size); ``mined`` = equally
+   spaced consecutive drawings (A, B, C drawing starts with B-A == C-B <= 3 frames, no cut or
+   ignored interval between) taken from the hand labels in tests/labels/, at --width;
+   ``wide`` = the same with the gap doubled (A, C four drawings apart, B the middle one): large
+   motion, where the model fails most.
+2. ``fallback``: for the default FallbackSettings and a sweep of ratios and both targets, how
+   often the rule fires and its effect: mean / bottom-10% / worst PSNR with and without it.
+3. ``cuts``: the real clips with verified cuts, around every cut at --cut-width, through
+   interpolate() with the gate at factor 2 and at 60000/1001: the number of output frames that
+   mix two shots (an output frame in the cut interval that is not pixel-identical to a source
+   frame). Must be 0.
+
+Usage: .venv/bin/python scripts/eval_interp.py [--parts triplets,fallback,cuts] [--width 384]
+       [--per-clip 12] [--cut-width 320] [--backend torch] [--json OUT]
+Tables go to stdout, progress to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+log = logging.getLogger("eval_interp")
+
+# Clips with hand labels whose drawings are evenly timed (anime on ones/twos/threes, Western cel).
+# Left out: popteamepic (24p drawings in a 2/3 cadence at ~60 fps: uneven spacing), slides (not animation).
+MINE_CLIPS = ("anohana_shot_24fps", "digimon_trailer_720p", "konobi07_shot_24fps",
+              "konobi12_shot_24fps", "onepiece_demo", "tom_and_jerry_480p")
+# Verified cuts (first frame of the new shot) from ../shared/data/SOURCES.md.
+CUTS = {
+    "onepiece_demo.mp4": (100,),
+    "digimon_trailer_720p.mp4": (311, 388, 604, 675, 741, 923, 1000),
+    "tom_and_jerry_480p.mp4": (65, 189, 502),
+}
+CUT_RADIUS = 8
+"""Frames each side of a cut that the cut check renders (the gate sees its full window inside)."""
+
+
+@dataclass
+class Triplet:
+    """One scored triplet: PSNR/SSIM of model, blend, duplicate, and the fallback distances."""
+
+    name: str
+    set: str
+    psnr_model: float
+    psnr_blend: float
+    psnr_dup: float
+    ssim_model: float
+    ssim_blend: float
+    ssim_dup: float
+    dist_a: float
+    dist_b: float
+    dist_ab: float
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def psnr(x: np.ndarray, y: np.ndarray) -> float:
+    mse = float(np.mean((x.astype(np.float64) - y.astype(np.float64)) ** 2))
+    return 99.0 if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+def _gauss(img: np.ndarray, sigma: float = 1.5, radius: int = 5) -> np.ndarray:
+    k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    k /= k.sum()
+    pad = np.pad(img, radius, mode="reflect")
+    rows = sum(k[i] * pad[:, i : i + img.shape[1]] for i in range(2 * radius + 1))
+    return sum(k[i] * rows[i : i + img.shape[0], :] for i in range(2 * radius + 1))
+
+
+def ssim(x: np.ndarray, y: np.ndarray) -> float:
+    """Luma SSIM (BT.709 weights) of two uint8 RGB arrays (H, W, 3), Gaussian window 11x11, sigma 1.5."""
+    w = np.array([0.2126, 0.7152, 0.0722])
+    a, b = (im.astype(np.float64) @ w for im in (x, y))
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mu_a, mu_b = _gauss(a), _gauss(b)
+    va, vb = _gauss(a * a) - mu_a**2, _gauss(b * b) - mu_b**2
+    cov = _gauss(a * b) - mu_a * mu_b
+    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (va + vb + c2))
+    return float(s.mean())
+
+
+# ---------------------------------------------------------------- frames
+
+
+def _read_png(path: Path) -> np.ndarray:
+    import av
+
+    with av.open(str(path)) as c:
+        return next(c.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def _to_np(frame) -> np.ndarray:
+    return np.stack([np.asarray(frame[p]) for p in range(3)], -1).copy()
+
+
+def _rgb_clip(arrays: list[np.ndarray]):
+    import vapoursynth as vs
+
+    h, w, _ = arrays[0].shape
+    blank = vs.core.std.BlankClip(format=vs.RGB24, width=w, height=h, length=len(arrays), fpsnum=24, fpsden=1, keep=True)
+
+    def _fill(n, f):
+        out = f.copy()
+        for p in range(3):
+            np.copyto(np.asarray(out[p]), arrays[n][:, :, p])
+        return out
+
+    return vs.core.std.ModifyFrame(blank, blank, _fill)
+
+
+def model_middle(a: np.ndarray, c: np.ndarray, backend: str) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """interpolate() between A and C at t=0.5: the model frame and its fallback distances."""
+    from ainimotion_vs.interpolate import FallbackSettings, interpolate
+
+    clip = _rgb_clip([a, c]).std.SetFrameProps(AinimotionInterval="motion")
+    never = FallbackSettings(ratio=math.inf)  # measure, never replace
+    f = interpolate(clip, factor=2, gate=False, fallback_settings=never, backend=backend).get_frame(1)
+    p = f.props
+    return _to_np(f), (p["AinimotionDistA"], p["AinimotionDistB"], p["AinimotionDistAB"])
+
+
+def mine(labels, *, gap: int = 1) -> list[tuple[int, int, int]]:
+    """(A, B, C): drawing starts 2*gap drawings apart with B in the middle, evenly spaced <= 3 frames."""
+    starts = [0] + [n + 1 for n in labels.intervals if labels.label(n) == "motion"]
+    bad = set(labels.cut_intervals) | set(labels.ignore)
+    out = []
+    k = 2 * gap
+    for i in range(len(starts) - k):
+        s = starts[i : i + k + 1]
+        steps = {b - a for a, b in zip(s, s[1:])}
+        if len(steps) != 1 or steps.pop() > 3 or any(j in bad for j in range(s[0], s[-1])):
+            continue
+        out.append((s[0], s[gap], s[-1]))
+    return out
+
+
+def _score(name: str, set_name: str, a, b, c, backend: str) -> Triplet:
+    m, d = model_middle(a, c, backend)
+    blend = np.clip(np.rint((a.astype(np.float32) + c) / 2), 0, 255).astype(np.uint8)
+    return Triplet(name, set_name, psnr(m, b), psnr(blend, b), psnr(a, b), ssim(m, b), ssim(blend, b), ssim(a, b), *d)
+
+
+def eval_triplets(data: Path, *, width: int, per_clip: int, backend: str, sets: tuple[str, ...]) -> list[Triplet]:
+    import vapoursynth as vs
+
+    from ainimotion_vs._labels import load_labels
+
+    rows: list[Triplet] = []
+    if "dev" in sets:
+        for d in sorted(p for p in (data / "triplets").iterdir() if p.is_dir()):
+            a, b, c = (_read_png(d / f"frame{i}.png") for i in (1, 2, 3))
+            t0 = time.perf_counter()
+            rows.append(_score(d.name, "dev", a, b, c, backend))
+            log.info("dev %s %.1fs", d.name, time.perf_counter() - t0)
+    for set_name, gap in (("mined", 1), ("wide", 2)):
+        if set_name not in sets:
+            continue
+        for name in MINE_CLIPS:
+            lab_path = REPO / "tests" / "labels" / f"{name}.txt"
+            labels = load_labels(lab_path)
+            path = data / "clips" / labels.clip
+            if not path.exists():
+                log.warning("skip %s: %s not found", name, path)
+                continue
+            found = mine(labels, gap=gap)
+            if not found:
+                continue
+            pick = sorted(set(np.linspace(0, len(found) - 1, min(per_clip, len(found))).round().astype(int)))
+            src = vs.core.bs.VideoSource(str(path))
+            h = round(src.height * width / src.width / 2) * 2
+            matrix = "709" if src.width >= 1280 or src.height >= 720 else "170m"
+            rgb = src.resize.Bicubic(width, h, format=vs.RGB24, matrix_in_s=matrix)
+            for i in pick:
+                a_n, b_n, c_n = found[i]
+                a, b, c = (_to_np(rgb.get_frame(n)) for n in (a_n, b_n, c_n))
+                rows.append(_score(f"{name}_{a_n}_{b_n}_{c_n}", set_name, a, b, c, backend))
+            log.info("%s %s: %d triplets", set_name, name, len(pick))
+    return rows
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _stats(values: list[float]) -> tuple[float, float, float]:
+    v = np.sort(np.asarray(values))
+    k = max(1, len(v) // 10)
+    return float(v.mean()), float(v[:k].mean()), float(v.min())
+
+
+def print_triplets(rows: list[Triplet]) -> None:
+    print("\n## Triplets: PSNR dB (SSIM) of the t=0.5 frame against the true middle frame")
+    print(f"{'set':6s} {'n':>4s} | {'model':>14s} {'blend':>14s} {'duplicate':>14s} | model<blend  worst model (vs blend)")
+    for s in sorted({r.set for r in rows}, key=("dev", "mined", "wide").index):
+        rs = [r for r in rows if r.set == s]
+        mean = lambda k: float(np.mean([getattr(r, k) for r in rs]))  # noqa: E731
+        worst = min(rs, key=lambda r: r.psnr_model)
+        lose = [r for r in rs if r.psnr_model < r.psnr_blend]
+        print(
+            f"{s:6s} {len(rs):4d} | {mean('psnr_model'):6.2f} ({mean('ssim_model'):.3f}) {mean('psnr_blend'):6.2f} ({mean('ssim_blend'):.3f}) "
+            f"{mean('psnr_dup'):6.2f} ({mean('ssim_dup'):.3f}) | {len(lose):3d}/{len(rs):<4d}  {worst.psnr_model:.2f} {worst.name} ({worst.psnr_blend:.2f})"
+        )
+        if lose:
+            w = min(lose, key=lambda r: r.psnr_model - r.psnr_blend)
+            print(f"{'':6s} {'':4s}   largest loss to the blend: {w.psnr_model - w.psnr_blend:+.2f} dB on {w.name}")
+
+
+def print_fallback(rows: list[Triplet], ratios: list[float]) -> None:
+    from ainimotion_vs.interpolate import FallbackSettings, fallback_score, is_broken
+
+    default = FallbackSettings()
+    print("\n## Fallback: min(d(M,A), d(M,B)) / d(A,B) on real in-betweens (about 0.5 = between its sources)")
+    for s in sorted({r.set for r in rows}, key=("dev", "mined", "wide").index):
+        scores = np.array([fallback_score(r.dist_a, r.dist_b, r.dist_ab) for r in rows if r.set == s])
+        print(f"{s:6s} score median {np.median(scores):.2f}  p95 {np.percentile(scores, 95):.2f}  max {scores.max():.2f}")
+    print(f"\nrule: reject when the score > ratio (default ratio {default.ratio}, floor {default.floor:.4f}, target {default.target})")
+    print(f"{'ratio':>6s} {'target':9s} | " + " | ".join(f"{s}: fires  mean  bottom10%  worst" for s in ("dev", "mined", "wide")))
+    base = "  none (model)    | " + " | ".join(
+        "{:>5s} {:>6.2f} {:>9.2f} {:>6.2f}".format("-", *_stats([r.psnr_model for r in rows if r.set == s]))
+        for s in ("dev", "mined", "wide") if any(r.set == s for r in rows)
+    )
+    print(base)
+    for ratio in ratios:
+        for target in ("blend", "duplicate"):
+            settings = FallbackSettings(ratio=ratio, target=target)
+            cells = []
+            for s in ("dev", "mined", "wide"):
+                rs = [r for r in rows if r.set == s]
+                if not rs:
+                    continue
+                fired = [is_broken(r.dist_a, r.dist_b, r.dist_ab, settings) for r in rs]
+                vals = [(r.psnr_blend if target == "blend" else r.psnr_dup) if f else r.psnr_model for r, f in zip(rs, fired)]
+                cells.append("{:5d} {:6.2f} {:9.2f} {:6.2f}".format(sum(fired), *_stats(vals)))
+            mark = "*" if (ratio, target) == (default.ratio, default.target) else " "
+            print(f"{ratio:6.2f}{mark}{target:9s} | " + " | ".join(cells))
+    oracle = " | ".join(
+        "{:>5s} {:6.2f} {:9.2f} {:6.2f}".format("best", *_stats([max(r.psnr_model, r.psnr_blend, r.psnr_dup) for r in rows if r.set == s]))
+        for s in ("dev", "mined", "wide") if any(r.set == s for r in rows)
+    )
+    print(f"{'oracle':>6s} {'best-of':9s} | {oracle}")
+
+
+# ---------------------------------------------------------------- cuts
+
+
+def eval_cuts(data: Path, *, width: int, backend: str) -> list[dict]:
+    import vapoursynth as vs
+
+    from ainimotion_vs._timing import source_position
+    from ainimotion_vs.interpolate import interpolate
+
+    out = []
+    for fname, cuts in CUTS.items():
+        path = data / "clips" / fname
+        if not path.exists():
+            log.warning("skip %s: not found", path)
+            continue
+        src = vs.core.bs.VideoSource(str(path))
+        h = round(src.height * width / src.width / 2) * 2
+        small = src.resize.Bicubic(width, h)
+        for cut in cuts:
+            lo, hi = max(0, cut - CUT_RADIUS), min(src.num_frames, cut + CUT_RADIUS)
+            part = small[lo:hi]
+            in_fps = Fraction(part.fps.numerator, part.fps.denominator)
+            for label, kw in (("x2", {"factor": 2}), ("60000/1001", {"fps": Fraction(60000, 1001)})):
+                res = interpolate(part, **kw, backend=backend)
+                out_fps = Fraction(res.fps.numerator, res.fps.denominator)
+                mixed = in_cut = 0
+                kinds: dict[str, int] = {}
+                for j in range(res.num_frames):
+                    n, t = source_position(j, in_fps, out_fps)
+                    if n + lo != cut - 1 or t == 0:
+                        continue
+                    in_cut += 1
+                    f = res.get_frame(j)
+                    kind = f.props["AinimotionSource"]
+                    kind = kind.decode() if isinstance(kind, bytes) else kind
+                    kinds[kind] = kinds.get(kind, 0) + 1
+                    pix = [np.asarray(f[p]) for p in range(f.format.num_planes)]
+                    same = [
+                        all(np.array_equal(x, np.asarray(g[p])) for p, x in enumerate(pix))
+                        for g in (part.get_frame(n), part.get_frame(n + 1))
+                    ]
+                    mixed += not any(same)
+                out.append({"clip": fname, "cut": cut, "rate": label, "frames_in_cut": in_cut, "mixed": mixed, "kinds": kinds})
+            log.info("cuts %s %d done", fname, cut)
+    return out
+
+
+def print_cuts(rows: list[dict]) -> None:
+    print(f"\n## Cuts: output frames inside the cut interval that mix two shots (must be 0), gated, at reduced size")
+    print(f"{'clip':28s} {'cut':>5s} {'rate':>11s} {'frames':>6s} {'mixed':>5s}  sources")
+    for r in rows:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["kinds"].items()))
+        print(f"{r['clip']:28s} {r['cut']:5d} {r['rate']:>11s} {r['frames_in_cut']:6d} {r['mixed']:5d}  {kinds}")
+    print(f"total mixed frames: {sum(r['mixed'] for r in rows)} of {sum(r['frames_in_cut'] for r in rows)} cut-interval frames")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from conftest import shared_data_dir
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--parts", default="triplets,fallback,cuts", help="comma list of triplets, fallback, cuts")
+    ap.add_argument("--sets", default="dev,mined,wide", help="triplet sets: dev, mined, wide")
+    ap.add_argument("--width", type=int, default=384, help="width the mined/wide triplets are scored at")
+    ap.add_argument("--per-clip", type=int, default=12, help="mined/wide triplets per clip (evenly spread)")
+    ap.add_argument("--cut-width", type=int, default=320, help="width of the cut check")
+    ap.add_argument("--ratios", default="0.6,0.7,0.8,1.0,1.5", help="fallback ratios to sweep")
+    ap.add_argument("--backend", default="torch")
+    ap.add_argument("--json", type=Path, help="write the raw rows here")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    logging.getLogger("ainimotion_vs").setLevel(logging.WARNING)
+    data = shared_data_dir()
+    if data is None:
+        print("eval_interp: ../shared/data not found (set AINIMOTION_SHARED_DATA)", file=sys.stderr)
+        return 2
+    parts = set(args.parts.split(","))
+    raw: dict[str, object] = {}
+    t0 = time.perf_counter()
+    if parts & {"triplets", "fallback"}:
+        rows = eval_triplets(data, width=args.width, per_clip=args.per_clip, backend=args.backend, sets=tuple(args.sets.split(",")))
+        raw["triplets"] = [asdict(r) for r in rows]
+        if "triplets" in parts:
+            print_triplets(rows)
+        if "fallback" in parts:
+            print_fallback(rows, [float(x) for x in args.ratios.split(",")])
+    if "cuts" in parts:
+        cut_rows = eval_cuts(data, width=args.cut_width, backend=args.backend)
+        raw["cuts"] = cut_rows
+        print_cuts(cut_rows)
+    print(f"\n(backend {args.backend}, {time.perf_counter() - t0:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps(raw, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
