@@ -12,32 +12,15 @@ are looked up when a function is called.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ._version import __version__
+from .enhance import enhance
+from .gate import gate
+from .interpolate import interpolate
+from .upscale import upscale
+
+# The functions are bound after their submodules are imported, so ``ainimotion_vs.gate`` is
+# the function even though a submodule of the same name exists (the import system sets the
+# package attribute only when a submodule is first loaded). No plugin lookup, model or torch
+# import happens here: they are looked up when a function is called.
 
 __all__ = ["__version__", "gate", "interpolate", "upscale", "enhance"]
-
-_LAZY = {
-    "gate": ("ainimotion_vs.gate", "gate"),
-    "interpolate": ("ainimotion_vs.interpolate", "interpolate"),
-    "upscale": ("ainimotion_vs.upscale", "upscale"),
-    "enhance": ("ainimotion_vs.enhance", "enhance"),
-}
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .enhance import enhance
-    from .gate import gate
-    from .interpolate import interpolate
-    from .upscale import upscale
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ainimotion_vs' has no attribute {name!r}")

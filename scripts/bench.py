@@ -47,8 +47,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, default=REPO / "out" / "bench", help="folder for bench.json and bench.md (default out/bench)")
     ap.add_argument("--data", type=Path, default=None, help="shared footage folder (default ../shared/data or $AINIMOTION_SHARED_DATA)")
     ap.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {', '.join(PARTS)}")
-    ap.add_argument("--clips", default=None, help="comma list of clip windows (onepiece, digimon, konobi12, tomjerry); default onepiece,digimon,konobi12")
-    ap.add_argument("--frames", type=int, default=None, help="frames per clip window (default 20; quick 12)")
+    ap.add_argument("--clips", default=None, help="comma list of clip windows (onepiece, digimon, konobi12, tomjerry); default all four")
+    ap.add_argument("--frames", type=int, default=None, help="frames per clip window (default 24; quick 12)")
     ap.add_argument("--width", type=int, default=None, help="source width the chains run at (default 320; quick 256)")
     ap.add_argument("--scale", type=int, default=2, help="output size factor of the chains (default 2)")
     ap.add_argument("--factor", type=int, default=2, help="frame-rate factor (default 2)")
@@ -65,8 +65,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
     a = ap.parse_args(argv)
     q = a.quick
-    a.clips = a.clips or ("onepiece" if q else "onepiece,digimon,konobi12")
-    a.frames = a.frames or (12 if q else 20)
+    a.clips = a.clips or ("onepiece" if q else "onepiece,digimon,konobi12,tomjerry")
+    a.frames = a.frames or (12 if q else 24)
     a.width = a.width or (256 if q else 320)
     a.triplets = (4 if q else 0) if a.triplets is None else a.triplets
     a.triplet_width = a.triplet_width or (320 if q else 480)
@@ -149,7 +149,7 @@ def _chain_tables(res: dict[str, Any]) -> list[str]:
 
 def _interp_table(res: dict[str, Any]) -> list[str]:
     s = res["summary"]
-    rows = [[m, _fmt(s[m]["psnr"]), _fmt(s[m]["ssim"], 4), f"{s[m]['best_psnr']} of {res['count']}"] for m in res["methods"]]
+    rows = [[m, _fmt(s[m]["psnr"], 3), _fmt(s[m]["ssim"], 5), f"{s[m]['best_psnr']} of {res['count']}"] for m in res["methods"]]
     fb = res.get("ours_fallbacks") or []
     note = (f"\nOur fallback check replaced the model frame by a source frame on {len(fb)} of {res['count']}: {', '.join(fb)}."
             if fb else "\nOur fallback check kept the model frame on every triplet.")

@@ -221,7 +221,9 @@ def run(args: argparse.Namespace) -> int:
         args.tile = None
     encoder = args.encoder or (preset.encoder if preset else "x264")
     crf = args.crf if args.crf is not None else (preset.crf if preset else None)
-    encoder_preset = args.encoder_preset or (preset.encoder_preset if preset else None)
+    # The preset's speed preset belongs to its own encoder (x265 "slow" means nothing to NVENC).
+    same_encoder = preset is not None and encoder == preset.encoder
+    encoder_preset = args.encoder_preset or (preset.encoder_preset if same_encoder else None)
     src = Path(args.input)
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}_enhanced.mkv")
     clip, span = open_span(src, clip_range=args.clip, fps=args.cfr)
