@@ -231,18 +231,9 @@ def interpolate(
     check_constant_rate(clip, "interpolate")
     out_fps = _resolve_out_fps(clip, factor, fps)
     from .backends import InferenceStats, infer, resolve_backend
-    from .models.spec import ModelSpec, get_spec
+    from .models.spec import spec_for_task
 
-    if not isinstance(model, (str, ModelSpec)):
-        raise UnsupportedFormatError(f"interpolate: model must be a model name such as 'rife-4.25'; got {type(model).__name__}.")
-    try:
-        spec = get_spec(model)
-    except UnsupportedFormatError as exc:
-        raise UnsupportedFormatError(f"interpolate: {exc}") from None
-    if spec.task != "interpolate":
-        raise UnsupportedFormatError(
-            f"interpolate: model {spec.name!r} is an {spec.task} model; use an interpolation model such as 'rife-4.25'."
-        )
+    spec = spec_for_task(model, task="interpolate", func="interpolate")
     backend_obj = resolve_backend(backend, func="interpolate")
     for name, value in (("gate", gate), ("fallback", fallback)):
         if not isinstance(value, bool):

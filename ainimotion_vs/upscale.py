@@ -286,18 +286,9 @@ def upscale(
     """
     check_clip(clip, "upscale")
     from .backends import infer, resolve_backend
-    from .models.spec import get_spec
+    from .models.spec import spec_for_task
 
-    if not isinstance(model, str):
-        raise UnsupportedFormatError(f"upscale: model must be a model name such as 'realesr-animevideov3'; got {model!r}.")
-    try:
-        spec = get_spec(model)
-    except UnsupportedFormatError as exc:
-        raise UnsupportedFormatError(f"upscale: {exc}") from None
-    if spec.task != "upscale":
-        raise UnsupportedFormatError(
-            f"upscale: model {spec.name!r} is an {spec.task} model; use an upscaling model such as 'realesr-animevideov3'."
-        )
+    spec = spec_for_task(model, task="upscale", func="upscale")
     if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 0:
         raise UnsupportedFormatError(f"upscale: overlap must be a whole number >= 0; got {overlap!r}.")
     w, h = target_size(clip, width=width, height=height, scale=scale, model_scale=spec.scale)

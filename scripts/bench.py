@@ -228,11 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     command = "python scripts/bench.py " + " ".join(shlex.quote(x) for x in (sys.argv[1:] if argv is None else argv))
     started = time.time()
     info = machine_info()
-    backend = resolve_backend(a.backend, func="bench")
-    results: dict[str, Any] = {"command": command.strip(), "machine": info, "backend": repr(backend),
+    up_be, it_be = resolve_backend(a.backend, func="bench", task="upscale"), resolve_backend(a.backend, func="bench", task="interpolate")
+    backend = f"upscaler {up_be!r}, RIFE {it_be!r}"
+    results: dict[str, Any] = {"command": command.strip(), "machine": info, "backend": backend,
                                "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started))}
     print(f"# bench: {info['cpu']}, {info['cores']} cores, load average {info['load_average']} at start; "
-          f"torch {info['torch']} ({a.threads} threads), VapourSynth R{info['vapoursynth']} ({vs.core.num_threads} threads); backend {backend!r}",
+          f"torch {info['torch']} ({a.threads} threads), VapourSynth R{info['vapoursynth']} ({vs.core.num_threads} threads); {backend}",
           flush=True)
 
     if "chain" in a.parts:
@@ -269,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     md = [
         f"Machine: {info['cpu']}, {info['cores']} cores, {info.get('ram_gib', '?')} GiB RAM"
         + (f", GPU {info['gpu']}" if info.get("gpu") else ", no GPU")
-        + f"; torch {info['torch']} ({a.threads} threads), VapourSynth R{info['vapoursynth']}; backend `{backend!r}`.",
+        + f"; torch {info['torch']} ({a.threads} threads), VapourSynth R{info['vapoursynth']}; backend {a.backend!r}: {backend}.",
         f"Command: `{results['command']}` ({results['started']}, {results['seconds']:.0f} s).",
         f"Load average (1/5/15 min) {info['load_average']} at start, {results['load_average_end']} at the end "
         f"(other processes were running: absolute speeds are pessimistic, ratios measured in the same run).",

