@@ -11,8 +11,6 @@ Props written on frame ``n`` (about the interval from frame n to frame n+1):
 ``AinimotionHistDiff``     half the L1 distance of the two luma histograms (0..1).
 ``AinimotionIsolation``    the interval's dissimilarity over the largest of its neighbours'.
 ``AinimotionFlash``        1 when the picture before the change returns within two frames.
-``AinimotionHoldRun``      frames showing the same drawing as frame n (1 = not held),
-                           counted up to ``hold_run_max`` frames each way.
 ``_SceneChangeNext``       1 on the last frame of a shot (n of a cut, and the clip's last frame).
 ``_SceneChangePrev``       1 on the first frame of a shot (n+1 of a cut, and frame 0).
 
@@ -48,7 +46,6 @@ GATE_PROPS = (
     "AinimotionHistDiff",
     "AinimotionIsolation",
     "AinimotionFlash",
-    "AinimotionHoldRun",
     "_SceneChangeNext",
     "_SceneChangePrev",
 )
@@ -119,9 +116,6 @@ class GateSettings:
     differ by at most this fraction of the interval's dissimilarity, the picture came back and
     the interval is not a cut."""
 
-    hold_run_max: int = 8
-    """``AinimotionHoldRun`` counts at most this many frames each side of n."""
-
 
 def _validate(s: GateSettings) -> None:
     if not isinstance(s, GateSettings):
@@ -132,7 +126,7 @@ def _validate(s: GateSettings) -> None:
             raise ValueError(f"gate: settings.{f.name} must be a non-negative number; got {v!r}.")
     if not 16 <= s.analysis_width <= 4096 or not isinstance(s.analysis_width, int):
         raise ValueError(f"gate: settings.analysis_width must be an integer 16..4096; got {s.analysis_width!r}.")
-    for name in ("noise_window", "cut_window", "hold_run_max", "block_size"):
+    for name in ("noise_window", "cut_window", "block_size"):
         v = getattr(s, name)
         if not isinstance(v, int) or not 1 <= v <= 32:
             raise ValueError(f"gate: settings.{name} must be an integer 1..32; got {v!r}.")
@@ -175,6 +169,7 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
         p = out.props
         if n >= num - 1:
             p["AinimotionInterval"] = "cut"
+            p["_SceneChangeNext"] = 1
             for key in ("AinimotionDiff", "AinimotionBlockMax", "AinimotionHoldThreshold", "AinimotionCorr"):
                 p[key] = 0.0
             p["AinimotionHistDiff"] = 0.0
@@ -184,6 +179,7 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
         frames = [f[j].props if 0 <= n + j - radius < num else None for j in range(len(f))]
         d = decide(Window(frames, radius, s.flat_sigma), s)
         p["AinimotionInterval"] = d.label
+        p["_SceneChangeNext"] = int(d.label == "cut")
         p["AinimotionDiff"] = d.diff
         p["AinimotionBlockMax"] = d.block_max
         p["AinimotionHoldThreshold"] = d.hold_threshold
@@ -194,27 +190,10 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
         return out
 
     decided = vs.core.std.ModifyFrame(window_clips[radius], clips=window_clips, selector=_decide)
-    r = s.hold_run_max
-    run_clips = [_m.shift(decided, k) for k in range(-r, r)]
-
-    def _runs(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
-        # f[j] holds the label of interval n + j - r; the clip's last frame and beyond count as cuts
-        out = f[r].copy()
-        p = out.props
-        labels = [_label(f[j]) if 0 <= n + j - r < num else "cut" for j in range(2 * r)]
-        run = 1
-        for j in range(r - 1, -1, -1):  # intervals n-1, n-2, ...: frames before n
-            if labels[j] != "hold":
-                break
-            run += 1
-        for j in range(r, 2 * r):  # intervals n, n+1, ...: frames after n
-            if labels[j] != "hold":
-                break
-            run += 1
-        p["AinimotionHoldRun"] = run
-        p["_SceneChangeNext"] = int(labels[r] == "cut")
-        p["_SceneChangePrev"] = int(n == 0 or labels[r - 1] == "cut")
-        return out
-
-    labelled = vs.core.std.ModifyFrame(decided, clips=run_clips, selector=_runs)
+    # _SceneChangeNext is written by the decision; _SceneChangePrev is the previous frame's
+    # _SceneChangeNext (1 on frame 0), copied by an expression without a Python call per frame.
+    # (Hold-run lengths were dropped: counting them took a 16-frame window and cost more than
+    # the rest of the decision; ainimotion_vs._graph.drawing_index finds a drawing's first frame.)
+    prev = _m.shift(decided, -1)
+    labelled = vs.core.akarin.PropExpr([decided, prev], lambda: {"_SceneChangePrev": "N 0 = 1 y._SceneChangeNext ?"})
     return vs.core.std.CopyFrameProps(clip, labelled, props=list(GATE_PROPS))

@@ -67,13 +67,13 @@ def test_cut_between_dark_shots_is_found_and_metrics_explain_it() -> None:
     assert f.props["_SceneChangeNext"] == 1
 
 
-def test_props_scene_change_and_hold_runs() -> None:
+def test_props_scene_change_and_labels() -> None:
     scene = S.shot(1, 3, on=3)  # drawings held on threes, 9 frames
     g = gate(S.to_clip(scene.frames))
     frames = list(g.frames())
     for f in frames:
         assert set(GATE_PROPS) <= set(f.props)
-    assert [f.props["AinimotionHoldRun"] for f in frames] == [3] * 9
+    assert [_str(f.props["AinimotionInterval"]) for f in frames] == ["hold", "hold", "motion"] * 2 + ["hold", "hold", "cut"]
     assert _str(frames[-1].props["AinimotionInterval"]) == "cut"  # no next interval
     assert [f.props["_SceneChangeNext"] for f in frames] == [0] * 8 + [1]
     assert [f.props["_SceneChangePrev"] for f in frames] == [1] + [0] * 8
@@ -82,12 +82,6 @@ def test_props_scene_change_and_hold_runs() -> None:
     fr = list(gate(S.to_clip(cut.frames)).frames())
     assert fr[at].props["_SceneChangeNext"] == 1 and fr[at + 1].props["_SceneChangePrev"] == 1
     assert sum(f.props["_SceneChangeNext"] for f in fr) == 2  # the cut and the last frame
-
-
-def test_hold_run_is_capped_by_setting() -> None:
-    frames = np.repeat(S.scene_twos().frames[:1], 30, axis=0)
-    g = gate(S.to_clip(frames), settings=GateSettings(hold_run_max=4))
-    assert g.get_frame(15).props["AinimotionHoldRun"] == 9  # 4 before + itself + 4 after
 
 
 def test_random_access_gives_the_same_props() -> None:
