@@ -21,14 +21,18 @@ from ainimotion_vs.ffmpeg import find_ffmpeg  # noqa: E402
 
 FPS = "24000/1001"
 
-SRT = """1
-00:00:00,500 --> 00:00:02,000
-A synthetic sample for ainimotion.
+def _srt(seconds: float) -> str:
+    """Two subtitle events that both end before the sample does: one per shot."""
 
-2
-00:00:03,000 --> 00:00:04,500
-New shot after the cut.
-"""
+    def ts(t: float) -> str:
+        ms = round(t * 1000)
+        return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+    cut = seconds * 0.6
+    return (
+        f"1\n{ts(0.5)} --> {ts(min(2.0, cut - 0.2))}\nA synthetic sample for ainimotion.\n\n"
+        f"2\n{ts(cut + 0.2)} --> {ts(seconds - 0.3)}\nNew shot after the cut.\n"
+    )
 
 
 def _chapters(seconds: float) -> str:
@@ -71,7 +75,7 @@ def make_sample(out: Path, *, seconds: float = 5.0, size: str = "640x360") -> Pa
     frames = round(seconds * 24000 / 1001)
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        (tmp / "sample.srt").write_text(SRT, encoding="utf-8")
+        (tmp / "sample.srt").write_text(_srt(seconds), encoding="utf-8")
         (tmp / "meta.txt").write_text(_chapters(seconds), encoding="utf-8")
         part = out.with_name(f".{out.stem}.part{out.suffix}")
         argv = [
