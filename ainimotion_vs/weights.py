@@ -130,10 +130,10 @@ def installed_files(spec: "ModelSpec | str", *, group: str | None = None) -> tup
     ``group`` restricts the search to one file set (``"ncnn"``, ``"pth"``, ...)."""
     spec = get_spec(spec)
     directory = model_dir(spec)
-    for group in _groups(spec, group, "installed_files"):
-        state, _ = _check_set(spec, group, directory)
+    for candidate in _groups(spec, group, "installed_files"):
+        state, _ = _check_set(spec, candidate, directory)
         if state in ("installed", "user"):
-            return group, {wf.name: directory / wf.name for wf in spec.files_of(group)}
+            return candidate, {wf.name: directory / wf.name for wf in spec.files_of(candidate)}
     return None
 
 

@@ -308,7 +308,7 @@ def eval_cuts(data: Path, *, width: int, backend: str) -> list[dict]:
 
 
 def print_cuts(rows: list[dict]) -> None:
-    print(f"\n## Cuts: output frames inside the cut interval that mix two shots (must be 0), gated, at reduced size")
+    print("\n## Cuts: output frames inside the cut interval that mix two shots (must be 0), gated, at reduced size")
     print(f"{'clip':28s} {'cut':>5s} {'rate':>11s} {'frames':>6s} {'mixed':>5s}  sources")
     for r in rows:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["kinds"].items()))

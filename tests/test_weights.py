@@ -11,7 +11,7 @@ import torch
 from ainimotion_vs.cli import main
 from ainimotion_vs.errors import UnsupportedFormatError, WeightsNotFoundError
 from ainimotion_vs.models import MODELS, build_network, load_network
-from ainimotion_vs.models.spec import ModelSpec, Source, WeightFile
+from ainimotion_vs.models.spec import Source, WeightFile
 from ainimotion_vs.weights import cache_home, ensure_weights, install_weights, model_dir, sha256_file, weights_status
 from tests._weights import require
 

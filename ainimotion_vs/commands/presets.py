@@ -16,7 +16,7 @@ def register(sub: "argparse._SubParsersAction", common: argparse.ArgumentParser)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..presets import PRESETS, Preset, get_preset
+    from ..presets import PRESETS, get_preset
 
     chosen = [get_preset(args.name)] if args.name else list(PRESETS.values())
     if args.json:
