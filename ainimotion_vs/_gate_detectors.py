@@ -1,8 +1,9 @@
 """Gate detectors: pure-Python decisions for one interval from the metrics of a fixed window.
 
-:class:`Window` holds the compact ``_Am*`` props of frames ``n - r .. n + r + 1`` (``None``
-outside the clip); :func:`decide` labels the interval n -> n+1 as cut, hold or motion with
-three small detectors (PySceneDetect's "one method per detector" shape):
+:class:`Window` gives the metrics of frames ``n - r .. n + r + 1`` (``None`` outside the clip),
+measured by :class:`~ainimotion_vs._gate_metrics.Measurer`; :func:`decide` labels the
+interval n -> n+1 as cut, hold or motion with three small detectors (PySceneDetect's "one method
+per detector" shape):
 
 - :func:`hold_threshold` / hold: the largest block-mean difference is under a threshold that
   follows the noise floor of the neighbourhood (local test: a blink is motion);
@@ -12,62 +13,85 @@ three small detectors (PySceneDetect's "one method per detector" shape):
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ._gate_metrics import CROSS_SHIFTS, P_BLOCK, P_DIFF, P_HIST, P_MEAN, P_PROD, P_SQ, correlation
+import vapoursynth as vs
+
+from ._gate_metrics import CROSS_SHIFTS, FrameStats, Measurer, correlation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .gate import GateSettings
 
-__all__ = ["Window", "Decision", "decide", "hold_threshold", "is_cut"]
+__all__ = ["Decision", "Window", "decide", "hold_threshold", "is_cut"]
 
-_CODE = 255.0  # metrics are stored 0..1; settings speak 8-bit code values
+_CODE = 255.0  # metrics are 0..1; settings speak 8-bit code values
 
 
 class Window:
-    """Metrics of frames n - radius .. n + radius + 1 (``None`` where outside the clip)."""
+    """Metrics around interval ``n`` of a clip of ``num_frames`` frames: frames
+    n - radius .. n + radius + 1 (``None`` where outside the clip or the window).
 
-    def __init__(self, frames: Sequence[Mapping[str, Any] | None], radius: int, flat_sigma: float) -> None:
-        if len(frames) != 2 * radius + 2:
-            raise ValueError(f"Window: expected {2 * radius + 2} frames, got {len(frames)}")
-        self._frames = frames
+    ``get`` returns the analysis frame of an absolute frame number inside that range; the
+    numbers come from ``measurer`` (memoised there). The frame stats, the intervals and their
+    correlations are gathered once here; the flash test's longer correlations on demand.
+    """
+
+    def __init__(
+        self,
+        measurer: Measurer,
+        get: Callable[[int], vs.VideoFrame],
+        *,
+        n: int,
+        radius: int,
+        num_frames: int,
+        flat_sigma: float,
+    ) -> None:
+        self._m = measurer
+        self._get = get
+        self.n = n
         self.radius = radius
         self._floor = flat_sigma / _CODE
+        lo, hi = max(0, n - radius), min(num_frames - 1, n + radius + 1)
+        self._lo, self._hi = lo - n, hi - n  # relative range of frames inside clip and window
+        r = radius
+        self._frames = [measurer.frame(n + i, get) if lo <= n + i <= hi else None for i in range(-r, r + 2)]
+        self._intervals = [measurer.interval(n + i, get) if lo <= n + i < hi else None for i in range(-r, r + 1)]
+        self._corr1 = [self._corr(i, 1) for i in range(-r, r + 1)]
 
-    def frame(self, i: int) -> Mapping[str, Any] | None:
-        """Props of frame n + i, or None outside the clip or the window."""
-        j = i + self.radius
-        return self._frames[j] if 0 <= j < len(self._frames) else None
+    def frame(self, i: int) -> FrameStats | None:
+        """Stats of frame n + i, or None outside the clip or the window."""
+        return self._frames[i + self.radius] if self._lo <= i <= self._hi else None
 
     def has_interval(self, i: int) -> bool:
         """Whether the interval n+i -> n+i+1 exists (both frames inside the clip)."""
-        return self.frame(i) is not None and self.frame(i + 1) is not None
+        return self._lo <= i and i + 1 <= self._hi
 
     def diff(self, i: int) -> float:
         """Mean absolute luma difference of interval n+i, code values."""
-        return float(self.frame(i)[P_DIFF]) * _CODE  # type: ignore[index]
+        return self._intervals[i + self.radius].diff * _CODE  # type: ignore[union-attr]
 
     def block(self, i: int) -> float:
         """Largest block-mean absolute difference of interval n+i, code values."""
-        return float(self.frame(i)[P_BLOCK]) * _CODE  # type: ignore[index]
+        return self._intervals[i + self.radius].block * _CODE  # type: ignore[union-attr]
 
     def sigma(self, i: int) -> float | None:
         """Luma standard deviation of frame n+i in code values, None outside the clip."""
         f = self.frame(i)
-        if f is None:
-            return None
-        return max(0.0, float(f[P_SQ]) - float(f[P_MEAN]) ** 2) ** 0.5 * _CODE
+        return None if f is None else f.sigma * _CODE
+
+    def _corr(self, i: int, k: int) -> float | None:
+        a, b = self.frame(i), self.frame(i + k)
+        if a is None or b is None or a.sigma < self._floor or b.sigma < self._floor:
+            return None  # outside, or flat: no covariance needed
+        return correlation(a.sigma, b.sigma, self._m.covariance(self.n + i, k, self._get), self._floor)
 
     def corr(self, i: int, k: int = 1) -> float | None:
         """Correlation of frames n+i and n+i+k; None outside the clip or when either is flat."""
-        a, b = self.frame(i), self.frame(i + k)
-        if a is None or b is None or k not in CROSS_SHIFTS:
-            return None
-        return correlation(
-            float(a[P_MEAN]), float(a[P_SQ]), float(b[P_MEAN]), float(b[P_SQ]), float(a[P_PROD.format(k)]), self._floor
-        )
+        if k == 1 and -self.radius <= i <= self.radius:
+            return self._corr1[i + self.radius]
+        return self._corr(i, k) if k in CROSS_SHIFTS else None
 
     def dissimilarity(self, i: int) -> float | None:
         """1 - correlation of interval n+i (0 same structure, ~1 unrelated); None if undefined."""
@@ -77,7 +101,7 @@ class Window:
     def hist_change(self, i: int) -> float:
         """Half the L1 distance of the luma histograms of frames n+i and n+i+1 (0..1)."""
         a, b = self.frame(i), self.frame(i + 1)
-        return 0.5 * sum(abs(float(x) - float(y)) for x, y in zip(a[P_HIST], b[P_HIST], strict=True))  # type: ignore[index]
+        return 0.5 * sum(abs(x - y) for x, y in zip(a.hist, b.hist, strict=True))  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,23 @@ Props written on frame ``n`` (about the interval from frame n to frame n+1):
 ``_SceneChangeNext``       1 on the last frame of a shot (n of a cut, and the clip's last frame).
 ``_SceneChangePrev``       1 on the first frame of a shot (n+1 of a cut, and frame 0).
 
-The metrics are computed by VapourSynth core filters on a small float luma copy
-(``analysis_width`` wide); the decision reads the metrics of a fixed window of neighbour
-frames, so frames can be requested in any order and give the same props.
+VapourSynth core filters make a small luma copy of the clip (``analysis_width`` wide); one
+Python callback per frame measures it with vectorised numpy (memoised per frame number) and
+decides from the metrics of a fixed window of neighbour frames, so frames can be requested in
+any order and give the same props.
 """
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import vapoursynth as vs
 
 from . import _gate_metrics as _m
 from ._checks import check_clip
-from ._gate_detectors import Window, decide
+from ._gate_detectors import Decision, Window, decide
 from .errors import UnsupportedFormatError
 
 __all__ = ["GateSettings", "gate", "LABELS", "GATE_PROPS"]
@@ -159,15 +162,32 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
             f"gate: clip must be at least 16x8 pixels to measure; got {clip.width}x{clip.height}."
         )
     num = clip.num_frames
-    graph = _m.build(clip, width=s.analysis_width, block=s.block_size)
-    measured = _m.measure(graph)
+    small = _m.analysis_clip(clip, s.analysis_width)
+    measurer = _m.Measurer(width=small.width, height=small.height, block=s.block_size)
     radius = max(s.noise_window, s.cut_window, 2)
-    window_clips = [_m.shift(measured, k) for k in range(-radius, radius + 2)]
+    # The decision for n reads frames n - radius .. n + radius + 1; _SceneChangePrev needs the
+    # decision for n - 1 too: one callback gets analysis frames n - radius - 1 .. n + radius + 1.
+    before = radius + 1
+    window = _m.window_clips(small, before, radius + 1)
+    decisions = _Memo(capacity=4 * radius + 8)
 
-    def _decide(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
-        out = f[radius].copy()
-        p = out.props
+    def _decision(n: int, get: Callable[[int], vs.VideoFrame]) -> Decision | None:
         if n >= num - 1:
+            return None  # the last frame has no interval: "cut"
+        d = decisions.get(n)
+        if d is None:
+            w = Window(measurer, get, n=n, radius=radius, num_frames=num, flat_sigma=s.flat_sigma)
+            d = decisions.put(n, decide(w, s))
+        return d
+
+    def _write(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
+        def get(j: int) -> vs.VideoFrame:
+            return f[1 + j - n + before]  # f[0] is the source frame
+
+        out = f[0].copy()  # shares the pixels; only the props are new
+        p = out.props
+        d = _decision(n, get)
+        if d is None:
             p["AinimotionInterval"] = "cut"
             p["_SceneChangeNext"] = 1
             for key in ("AinimotionDiff", "AinimotionBlockMax", "AinimotionHoldThreshold", "AinimotionCorr"):
@@ -175,25 +195,42 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
             p["AinimotionHistDiff"] = 0.0
             p["AinimotionIsolation"] = 0.0
             p["AinimotionFlash"] = 0
-            return out
-        frames = [f[j].props if 0 <= n + j - radius < num else None for j in range(len(f))]
-        d = decide(Window(frames, radius, s.flat_sigma), s)
-        p["AinimotionInterval"] = d.label
-        p["_SceneChangeNext"] = int(d.label == "cut")
-        p["AinimotionDiff"] = d.diff
-        p["AinimotionBlockMax"] = d.block_max
-        p["AinimotionHoldThreshold"] = d.hold_threshold
-        p["AinimotionCorr"] = d.corr
-        p["AinimotionHistDiff"] = d.hist_change
-        p["AinimotionIsolation"] = d.isolation
-        p["AinimotionFlash"] = int(d.flash)
+        else:
+            p["AinimotionInterval"] = d.label
+            p["_SceneChangeNext"] = int(d.label == "cut")
+            p["AinimotionDiff"] = d.diff
+            p["AinimotionBlockMax"] = d.block_max
+            p["AinimotionHoldThreshold"] = d.hold_threshold
+            p["AinimotionCorr"] = d.corr
+            p["AinimotionHistDiff"] = d.hist_change
+            p["AinimotionIsolation"] = d.isolation
+            p["AinimotionFlash"] = int(d.flash)
+        # _SceneChangePrev: 1 on frame 0 and after a cut (the previous frame's _SceneChangeNext).
+        prev = _decision(n - 1, get) if n > 0 else None
+        p["_SceneChangePrev"] = int(n == 0 or (prev is not None and prev.label == "cut"))
         return out
 
-    decided = vs.core.std.ModifyFrame(window_clips[radius], clips=window_clips, selector=_decide)
-    # _SceneChangeNext is written by the decision; _SceneChangePrev is the previous frame's
-    # _SceneChangeNext (1 on frame 0), copied by an expression without a Python call per frame.
-    # (Hold-run lengths were dropped: counting them took a 16-frame window and cost more than
-    # the rest of the decision; ainimotion_vs._graph.drawing_index finds a drawing's first frame.)
-    prev = _m.shift(decided, -1)
-    labelled = vs.core.akarin.PropExpr([decided, prev], lambda: {"_SceneChangePrev": "N 0 = 1 y._SceneChangeNext ?"})
-    return vs.core.std.CopyFrameProps(clip, labelled, props=list(GATE_PROPS))
+    # One Python call per frame gets the source frame and the analysis window, measures what
+    # is new (memoised), decides and writes the props. (Hold-run lengths are not written: a
+    # 16-frame window cost more than the decision; ainimotion_vs._graph.drawing_index finds a
+    # drawing's first frame.)
+    return vs.core.std.ModifyFrame(clip, clips=[clip, *window], selector=_write)
+
+
+class _Memo:
+    """Bounded, thread-safe memo of decisions by frame number (they are pure functions of n)."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._items: dict[int, Decision] = {}
+        self._lock = threading.Lock()
+
+    def get(self, n: int) -> Decision | None:
+        return self._items.get(n)
+
+    def put(self, n: int, d: Decision) -> Decision:
+        with self._lock:
+            self._items[n] = d
+            while len(self._items) > self._capacity:
+                del self._items[next(iter(self._items))]
+        return d

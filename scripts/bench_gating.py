@@ -5,7 +5,8 @@ Makes a 1080p H.264 clip from a real clip (default: digimon_trailer_720p from th
 footage, scaled up with ffmpeg once into a temp dir), then times both pipelines over the same
 frames, alternating runs, and prints a table. Target: decode+gate >= 90% of decode only.
 
-Two ways of pulling frames are timed:
+The vspipe rows also give CPU time (user + system, all threads) per frame; their difference is
+the gate's own cost. Two ways of pulling frames are timed:
 - ``vspipe`` with null output: how the render path consumes frames (vspipe | ffmpeg, or the
   CLI's in-process y4m writer), no Python work per frame outside the filters;
 - a Python ``clip.frames()`` loop: adds a Python future per frame, which competes with the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,15 +54,21 @@ clip.set_output()
 """
 
 
-def _vspipe(script: Path, mode: str) -> float:
+def _vspipe(script: Path, mode: str, cpu: list[float]) -> float:
+    """fps of one vspipe run; appends its CPU milliseconds per frame (user + system) to ``cpu``."""
     vspipe = Path(sys.executable).with_name("vspipe")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([str(vspipe), "-a", f"mode={mode}", str(script), "."], capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"bench_gating: vspipe failed: {done.stderr[-500:]}")
     match = re.search(r"Output (\d+) frames in ([\d.]+) seconds", done.stderr)
     if match is None:
         raise SystemExit(f"bench_gating: cannot read vspipe's timing from: {done.stderr[-300:]}")
-    return int(match.group(1)) / float(match.group(2))
+    frames = int(match.group(1))
+    seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu.append(1000 * seconds / frames)
+    return frames / float(match.group(2))
 
 
 def _time(clip) -> float:
@@ -96,18 +104,22 @@ def main() -> int:
             "vspipe: decode only": [], "vspipe: decode + gate": [],
             "frames(): decode only": [], "frames(): decode + gate": [],
         }
+        cpu: dict[str, list[float]] = {"vspipe: decode only": [], "vspipe: decode + gate": []}
         for _ in range(args.runs):  # alternate, a fresh source each time (no frame cache carried over)
-            rows["vspipe: decode only"].append(_vspipe(script, "decode"))
-            rows["vspipe: decode + gate"].append(_vspipe(script, "gate"))
+            for name, mode in (("vspipe: decode only", "decode"), ("vspipe: decode + gate", "gate")):
+                rows[name].append(_vspipe(script, mode, cpu[name]))
             rows["frames(): decode only"].append(_time(core.bs.VideoSource(str(video))))
             rows["frames(): decode + gate"].append(_time(gate(core.bs.VideoSource(str(video)))))
         print(f"gate throughput, {args.frames} frames 1920x1080 from {args.src.name}, {core.num_threads} VS threads, "
               f"load average {os.getloadavg()[0]:.2f}")
-        print(f"{'pipeline':<26}{'median fps':>11}{'runs (fps)':>26}{'vs decode':>11}")
+        print(f"{'pipeline':<26}{'median fps':>11}{'runs (fps)':>26}{'vs decode':>11}{'CPU ms/frame':>14}")
         for name, fps in rows.items():
             base = statistics.median(rows[name.split(":")[0] + ": decode only"])
             runs = ", ".join(f"{v:.0f}" for v in fps)
-            print(f"{name:<26}{statistics.median(fps):>11.1f}{runs:>26}{100 * statistics.median(fps) / base:>10.1f}%")
+            ms = f"{statistics.median(cpu[name]):.2f}" if name in cpu else "-"
+            print(f"{name:<26}{statistics.median(fps):>11.1f}{runs:>26}{100 * statistics.median(fps) / base:>10.1f}%{ms:>14}")
+        gate_ms = statistics.median(cpu["vspipe: decode + gate"]) - statistics.median(cpu["vspipe: decode only"])
+        print(f"gate's CPU cost (vspipe, median difference): {gate_ms:.2f} ms per frame")
     return 0
 
 

@@ -110,6 +110,45 @@ def test_frames_pass_through_unchanged_and_bit_depth_does_not_matter() -> None:
     assert labels_of(core.std.ShufflePlanes(clip, 0, vs.GRAY)) == want
 
 
+@pytest.mark.parametrize(("size", "out"), [((256, 144), (32, 18)), ((256, 144), (64, 36)), ((256, 108), (32, 13)), ((40, 24), (80, 48))])
+def test_metric_resize_matrices_match_vapoursynth_bilinear(size: tuple[int, int], out: tuple[int, int]) -> None:
+    """The block means and the thumbnail are computed in numpy with the same kernel as resize.Bilinear."""
+    from ainimotion_vs._gate_metrics import bilinear_matrix
+
+    (w, h), (ow, oh) = size, out
+    pixels = np.random.default_rng(3).random((h, w), dtype=np.float32)
+    blank = core.std.BlankClip(format=vs.GRAYS, width=w, height=h, length=1)
+
+    def put(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+        o = f.copy()
+        np.asarray(o[0])[:] = pixels
+        return o
+
+    want = np.asarray(core.resize.Bilinear(core.std.ModifyFrame(blank, blank, put), ow, oh).get_frame(0)[0])
+    got = bilinear_matrix(h, oh) @ pixels @ bilinear_matrix(w, ow).T
+    assert np.abs(got - want).max() < 1e-6
+
+
+def test_metrics_match_planestats_on_the_analysis_clip() -> None:
+    """Mean and mean absolute difference from numpy equal VapourSynth's PlaneStats."""
+    from ainimotion_vs._gate_detectors import Window
+    from ainimotion_vs._gate_metrics import Measurer, analysis_clip
+
+    scene = S.scene_lip_flap()
+    small = analysis_clip(S.to_clip(scene.frames), 256)
+    f32 = core.resize.Point(small, format=vs.GRAYS)
+    stats = core.std.PlaneStats(f32, f32[1:] + f32[-1])
+    frames = [small.get_frame(i) for i in range(small.num_frames)]
+    m = Measurer(width=small.width, height=small.height, block=8)
+    for n in range(small.num_frames - 1):
+        p = stats.get_frame(n).props
+        assert m.frame(n, frames.__getitem__).mean == pytest.approx(p["PlaneStatsAverage"], abs=1e-6)
+        assert m.interval(n, frames.__getitem__).diff == pytest.approx(p["PlaneStatsDiff"], abs=1e-6)
+    w = Window(m, frames.__getitem__, n=3, radius=3, num_frames=small.num_frames, flat_sigma=1.5)
+    assert w.frame(-4) is None and w.frame(5) is None  # outside the window
+    assert w.has_interval(3) and not w.has_interval(4)
+
+
 def test_single_frame_clip_is_a_cut() -> None:
     clip = S.to_clip(S.scene_twos().frames[:1])
     f = gate(clip).get_frame(0)
