@@ -204,21 +204,17 @@ class Score:
 def score_cuts(labels: ClipLabels, predicted_cuts: Iterable[int]) -> Score:
     """Exact-frame cut matching. A prediction on an ignored interval counts neither way."""
     pred = {int(f) for f in predicted_cuts if 1 <= int(f) <= labels.frames - 1 and int(f) - 1 not in labels.ignore}
-    truth = set(labels.cuts)
-    return Score(
-        tp=len(pred & truth),
-        fp=len(pred - truth),
-        fn=len(truth - pred),
-        false_pos=tuple(sorted(pred - truth)),
-        missed=tuple(sorted(truth - pred)),
-    )
+    return _score(pred, set(labels.cuts))
 
 
 def score_holds(labels: ClipLabels, predicted_holds: Iterable[int]) -> Score:
     """Hold matching over the scored intervals (a cut interval is a non-hold)."""
     scored = labels.scored
     pred = {int(n) for n in predicted_holds} & scored
-    truth = set(labels.holds) & scored
+    return _score(pred, set(labels.holds) & scored)
+
+
+def _score(pred: set[int], truth: set[int]) -> Score:
     return Score(
         tp=len(pred & truth),
         fp=len(pred - truth),

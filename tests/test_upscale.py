@@ -213,6 +213,7 @@ def test_forced_tiny_memory_budget_tiles_and_matches(still_rgbs, untiled, monkey
     assert np.abs(got - untiled).max() <= 1 / 255
 
 
+@pytest.mark.slow  # a real address-space cap: depends on the allocator; the forced-budget test above runs in CI
 def test_out_of_memory_recovers_by_tiling(shared_data, tmp_path):
     """A real allocation failure, not a simulated one: a child process caps its address space
     a few MiB above what it uses, raising the cap step by step. The first cap that lets the
