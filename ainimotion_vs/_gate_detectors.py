@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import vapoursynth as vs
 
 from ._gate_metrics import CROSS_SHIFTS, FrameStats, Measurer, correlation
@@ -101,7 +102,7 @@ class Window:
     def hist_change(self, i: int) -> float:
         """Half the L1 distance of the luma histograms of frames n+i and n+i+1 (0..1)."""
         a, b = self.frame(i), self.frame(i + 1)
-        return 0.5 * sum(abs(x - y) for x, y in zip(a.hist, b.hist, strict=True))  # type: ignore[union-attr]
+        return 0.5 * float(np.abs(a.hist - b.hist).sum())  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,11 @@ def is_cut(w: Window, s: GateSettings) -> tuple[bool, float, bool]:
     ]
     peak = max(neighbours, default=0.0)
     isolation = min(1000.0, dis / max(peak, 1e-3))
-    flash = _returns(w, dis, s)
-    if flash or dis < s.cut_min_dissimilarity:
-        return False, isolation, flash
+    if dis < s.cut_min_dissimilarity:
+        return False, isolation, False
+    flash = _returns(w, dis, s)  # only asked of would-be cuts: it costs two more correlations
+    if flash:
+        return False, isolation, True
     if isolation >= s.cut_isolation:
         return True, isolation, flash
     strong = dis >= s.strong_cut_dissimilarity and w.hist_change(0) >= s.strong_cut_hist

@@ -10,12 +10,13 @@ Props written on frame ``n`` (about the interval from frame n to frame n+1):
 ``AinimotionCorr``         correlation of the mean-removed luma of n and n+1 (-1..1).
 ``AinimotionHistDiff``     half the L1 distance of the two luma histograms (0..1).
 ``AinimotionIsolation``    the interval's dissimilarity over the largest of its neighbours'.
-``AinimotionFlash``        1 when the picture before the change returns within two frames.
+``AinimotionFlash``        1 when a would-be cut (dissimilarity at least ``cut_min_dissimilarity``)
+                           is not one because the picture before it returns within two frames.
 ``_SceneChangeNext``       1 on the last frame of a shot (n of a cut, and the clip's last frame).
 ``_SceneChangePrev``       1 on the first frame of a shot (n+1 of a cut, and frame 0).
 
-VapourSynth core filters make a small luma copy of the clip (``analysis_width`` wide); one
-Python callback per frame measures it with vectorised numpy (memoised per frame number) and
+One Python callback per frame samples a small luma picture of each source frame
+(``analysis_width`` wide), measures it with vectorised numpy (memoised per frame number) and
 decides from the metrics of a fixed window of neighbour frames, so frames can be requested in
 any order and give the same props.
 """
@@ -67,11 +68,15 @@ class GateSettings:
     """
 
     analysis_width: int = 256
-    """Width in pixels of the luma copy the metrics are computed on (height keeps the aspect)."""
+    """Target width of the analysis picture the metrics are computed on: a source is cut into
+    square cells ``2 * step`` pixels wide, the step nearest to ``width / (2 * analysis_width)``
+    (240 cells across at 1080p and 2160p, 320 at 720p); each cell is the mean of 8 luma samples
+    (every pixel of 2x2 cells for sources under ~768 pixels wide)."""
 
     block_size: int = 8
-    """Side of the blocks (analysis pixels) whose mean difference makes the local hold test;
-    8 at 256 wide is 60 px at 1080p: a mouth or an eye still moves its block."""
+    """Side of the blocks whose mean difference makes the local hold test, in pixels of a
+    picture ``min(analysis_width, width / 2)`` wide: 8 at 256 wide is 60 px at 1080p (1/32 of
+    the width): a mouth or an eye still moves its block."""
 
     hold_threshold: float = 3.0
     """An interval is a hold when its largest block-mean difference is at most this (code values)
@@ -162,13 +167,17 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
             f"gate: clip must be at least 16x8 pixels to measure; got {clip.width}x{clip.height}."
         )
     num = clip.num_frames
-    small = _m.analysis_clip(clip, s.analysis_width)
-    measurer = _m.Measurer(width=small.width, height=small.height, block=s.block_size)
+    geometry = _m.AnalysisGeometry.of(clip.width, clip.height, s.analysis_width)
+    # block_size is in pixels of a picture min(analysis_width, width / 2) wide: the same share
+    # of the frame whatever cell size the analysis took
+    block = s.block_size * geometry.width / min(s.analysis_width, clip.width // 2)
+    measurer = _m.Measurer(_m.Decimator(geometry, clip.format), block=block)
     radius = max(s.noise_window, s.cut_window, 2)
     # The decision for n reads frames n - radius .. n + radius + 1; _SceneChangePrev needs the
-    # decision for n - 1 too: one callback gets analysis frames n - radius - 1 .. n + radius + 1.
+    # decision for n - 1 too: one callback gets source frames n - radius - 1 .. n + radius + 1
+    # (VapourSynth's cache and the source's own serve the repeats; each is measured once).
     before = radius + 1
-    window = _m.window_clips(small, before, radius + 1)
+    window = _m.window_clips(clip, before, radius + 1)
     decisions = _Memo(capacity=4 * radius + 8)
 
     def _decision(n: int, get: Callable[[int], vs.VideoFrame]) -> Decision | None:
@@ -182,9 +191,9 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
 
     def _write(n: int, f: list[vs.VideoFrame]) -> vs.VideoFrame:
         def get(j: int) -> vs.VideoFrame:
-            return f[1 + j - n + before]  # f[0] is the source frame
+            return f[j - n + before]
 
-        out = f[0].copy()  # shares the pixels; only the props are new
+        out = f[before].copy()  # frame n; shares the pixels, only the props are new
         p = out.props
         d = _decision(n, get)
         if d is None:
@@ -210,11 +219,11 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
         p["_SceneChangePrev"] = int(n == 0 or (prev is not None and prev.label == "cut"))
         return out
 
-    # One Python call per frame gets the source frame and the analysis window, measures what
-    # is new (memoised), decides and writes the props. (Hold-run lengths are not written: a
-    # 16-frame window cost more than the decision; ainimotion_vs._graph.drawing_index finds a
-    # drawing's first frame.)
-    return vs.core.std.ModifyFrame(clip, clips=[clip, *window], selector=_write)
+    # One Python call per frame gets the window of source frames, measures what is new
+    # (memoised), decides and writes the props. (Hold-run lengths are not written: a 16-frame
+    # window cost more than the decision; ainimotion_vs._graph.drawing_index finds a drawing's
+    # first frame.)
+    return vs.core.std.ModifyFrame(clip, clips=window, selector=_write)
 
 
 class _Memo:

@@ -49,6 +49,23 @@ def test_synthetic_scene_labels_after_x264(name: str, tmp_path: Path) -> None:
     assert got == list(scene.labels), _explain(scene, got)
 
 
+@pytest.mark.parametrize("sigma", [0, 4])
+def test_1080p_lip_flap_under_grain(sigma: float) -> None:
+    """At 1080p the analysis samples the source sparsely (cells of 8 px): a mouth moving on a
+    still frame is still motion and the held drawings still holds, clean and under film grain
+    (sigma 4 code values, correlated over 2 px, new every frame)."""
+    scene = S.scene_lip_flap() + S.scene_twos()
+    big = np.repeat(np.repeat(scene.frames, 6, axis=1), 6, axis=2).astype(np.float32)  # 1920x1080
+    big = (big + np.roll(big, 1, 1) + np.roll(big, -1, 1)) / 3  # soft (anti-aliased) lines
+    big = (big + np.roll(big, 1, 2) + np.roll(big, -1, 2)) / 3
+    if sigma:
+        grain = np.random.default_rng(1).normal(0, sigma, big.shape).astype(np.float32)
+        big += (grain + np.roll(grain, 1, 2)) / np.sqrt(2)
+    frames = np.clip(big + 0.5, 0, 255).astype(np.uint8)
+    got = labels_of(S.to_clip(frames))
+    assert got == list(scene.labels), _explain(scene, got)
+
+
 def test_flash_is_not_a_cut_even_without_a_trace_of_the_picture() -> None:
     scene = S.scene_twos()
     frames = scene.frames.copy()
@@ -132,21 +149,63 @@ def test_metric_resize_matrices_match_vapoursynth_bilinear(size: tuple[int, int]
 def test_metrics_match_planestats_on_the_analysis_clip() -> None:
     """Mean and mean absolute difference from numpy equal VapourSynth's PlaneStats."""
     from ainimotion_vs._gate_detectors import Window
-    from ainimotion_vs._gate_metrics import Measurer, analysis_clip
+    from ainimotion_vs._gate_metrics import AnalysisGeometry, Decimator, Measurer, analysis_clip
 
     scene = S.scene_lip_flap()
-    small = analysis_clip(S.to_clip(scene.frames), 256)
-    f32 = core.resize.Point(small, format=vs.GRAYS)
-    stats = core.std.PlaneStats(f32, f32[1:] + f32[-1])
-    frames = [small.get_frame(i) for i in range(small.num_frames)]
-    m = Measurer(width=small.width, height=small.height, block=8)
-    for n in range(small.num_frames - 1):
+    clip = S.to_clip(scene.frames)
+    small = analysis_clip(clip, 256)
+    stats = core.std.PlaneStats(small, small[1:] + small[-1])
+    frames = [clip.get_frame(i) for i in range(clip.num_frames)]
+    m = Measurer(Decimator(AnalysisGeometry.of(clip.width, clip.height, 256), clip.format), block=8)
+    for n in range(clip.num_frames - 1):
         p = stats.get_frame(n).props
         assert m.frame(n, frames.__getitem__).mean == pytest.approx(p["PlaneStatsAverage"], abs=1e-6)
         assert m.interval(n, frames.__getitem__).diff == pytest.approx(p["PlaneStatsDiff"], abs=1e-6)
-    w = Window(m, frames.__getitem__, n=3, radius=3, num_frames=small.num_frames, flat_sigma=1.5)
+    w = Window(m, frames.__getitem__, n=3, radius=3, num_frames=clip.num_frames, flat_sigma=1.5)
     assert w.frame(-4) is None and w.frame(5) is None  # outside the window
     assert w.has_interval(3) and not w.has_interval(4)
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 180), (1920, 1080), (1280, 720), (1440, 1080), (101, 37)])
+def test_analysis_picture_samples_the_documented_cells(width: int, height: int) -> None:
+    """Each analysis pixel is the mean of the documented luma samples of its cell, in every
+    format (8/10-bit YUV, float GRAY, RGB as BT.709 luma), 0..1."""
+    from ainimotion_vs._gate_metrics import AnalysisGeometry, analysis_clip
+
+    rng = np.random.default_rng(width)
+    luma = rng.integers(16, 236, size=(height, width)).astype(np.float64)
+    geo = AnalysisGeometry.of(width, height, 256)
+    assert geo.width == width // (2 * geo.step) and geo.height == height // (2 * geo.step)
+    assert geo.width <= width // 2 and (geo.step == 1 or 256 * 2 / 3 <= geo.width <= 256 * 4 / 3)  # near the target
+    count = len(geo.samples())
+    want = sum(luma[rows, cols] for rows, cols in geo.samples()) / count / 255
+
+    def clip_of(fmt: vs.VideoFormat, planes: list[np.ndarray]) -> vs.VideoNode:
+        blank = core.std.BlankClip(format=fmt, width=width, height=height, length=1)
+
+        def put(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+            o = f.copy()
+            for i, p in enumerate(planes):
+                np.asarray(o[i])[:] = p
+            return o
+
+        return core.std.ModifyFrame(blank, blank, put)
+
+    def got(c: vs.VideoNode) -> np.ndarray:
+        return np.asarray(analysis_clip(c, 256).get_frame(0)[0])
+
+    fmt8 = core.query_video_format(vs.GRAY, vs.INTEGER, 8)
+    assert np.abs(got(clip_of(fmt8, [luma.astype(np.uint8)])) - want).max() < 1e-6
+    fmt10 = core.query_video_format(vs.GRAY, vs.INTEGER, 10)
+    assert np.abs(got(clip_of(fmt10, [(luma * 4).astype(np.uint16)])) - want * 1020 / 1023).max() < 1e-6
+    fmts = core.query_video_format(vs.GRAY, vs.FLOAT, 32)
+    assert np.abs(got(clip_of(fmts, [(luma / 255).astype(np.float32)])) - want).max() < 1e-6
+    rgb = core.query_video_format(vs.RGB, vs.INTEGER, 8)
+    r, g, b = luma, np.roll(luma, 1, axis=1), np.roll(luma, 1, axis=0)
+    rgb_want = sum(
+        (0.2126 * r + 0.7152 * g + 0.0722 * b)[rows, cols] for rows, cols in geo.samples()
+    ) / count / 255  # fmt: skip
+    assert np.abs(got(clip_of(rgb, [p.astype(np.uint8) for p in (r, g, b)])) - rgb_want).max() < 1e-5
 
 
 def test_single_frame_clip_is_a_cut() -> None:
