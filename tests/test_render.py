@@ -284,11 +284,11 @@ def test_vapoursynth_error_mid_render_leaves_nothing(core, tmp_path):
 
 
 def test_ctrl_c_leaves_nothing(core, tmp_path):
-    clip = core.std.BlankClip(width=64, height=36, format=vs.YUV420P8, length=200)
+    clip = core.std.BlankClip(width=64, height=36, format=vs.YUV420P8, length=2000)
     slow = core.std.FrameEval(clip, lambda n: clip)
 
     def progress(done, total):
-        if done == 5:
+        if done == 5:  # 2000 frames: the render is still running when the main thread sees it
             _thread.interrupt_main()
 
     with pytest.raises(KeyboardInterrupt):
