@@ -1,16 +1,19 @@
 """Gate metrics: the small analysis picture of each frame and the numbers measured on it.
 
-The *analysis* picture is the luma of a source frame sampled on a sparse grid and averaged in
-2x2 boxes (:class:`AnalysisGeometry`, about 256 pixels wide); :class:`Measurer` makes it from
-the source frame in numpy inside the gate's single Python callback and computes the numbers the
-detectors read, memoised by frame number, so a sequential pass measures each frame and each
-interval once. Every number depends only on the pixels of the frames it is about, so any frame
-can be requested in any order.
+The *analysis* picture is the luma of a source frame, each pixel the mean of a few samples of
+one cell of a sparse grid (:class:`AnalysisGeometry`, about 256 cells across). :class:`Measurer`
+makes it from the source frame in numpy (:class:`Decimator`) inside the gate's single Python
+callback and computes the numbers the detectors read: the interval differences on the picture,
+the structure numbers (standard deviation, correlations, histogram) on every other pixel of it
+each way; memoised by frame number, so a sequential pass measures each frame and each interval
+once. Every number depends only on the pixels of the frames it is about, so any frame can be
+requested in any order.
 
-Why numpy in one callback and not VapourSynth filters: at 1080p on this project's 2-core CPU a
-zimg point + bilinear resize to the analysis size costs ~0.3 ms a frame, the strided numpy
-sampling ~0.1 ms; and a node per statistic plus a Python stage to gather their props cost more
-than the few small vector operations below.
+Why numpy in one callback and not VapourSynth filters: at 1080p on this project's 2-core CPU the
+numpy sampling took 0.21-0.26 ms a frame (replayed on decoded frames), the zimg point +
+bilinear resize it replaced 0.27-0.33 ms (on a BlankClip, caches warm) plus a node and a frame
+per analysis picture; and a node per statistic plus a Python stage to gather their props cost
+more than the few small vector operations below.
 
 Units: values are 0..1 full range (differences in code values are ``* 255``).
 """
@@ -37,7 +40,7 @@ __all__ = [
 ]
 
 HIST_BINS = 16
-"""Number of luma histogram bins (of every other analysis pixel in both directions)."""
+"""Number of luma histogram bins (of every other analysis pixel each way)."""
 
 CROSS_SHIFTS = (1, 2, 3)
 """Frame distances k for which the correlation of frame n with n+k is measured (k > 1: flash test)."""
@@ -52,10 +55,9 @@ class AnalysisGeometry:
     samples of cell ``(i, j)`` listed by :meth:`samples`: all four pixels when ``step`` is 1
     (small sources), else eight points, four along each of two rows (a quarter and three
     quarters down the cell). Reading two rows in every ``cell`` keeps the cost (memory traffic)
-    low: ~0.15 ms a 1080p frame on this project's CPU, against ~0.3 ms for the zimg point +
-    bilinear resize this replaced; eight samples average grain at least as well (the hold
-    threshold a 1080p lip-flap scene with sigma-4 grain raised to: 4.9 code values, against 5.1
-    before and 6.7 with four samples on one row)."""
+    low (see the module docstring); eight samples average grain at least as well as the zimg
+    resize this replaced (the hold threshold a 1080p lip-flap scene with sigma-4 grain raised
+    to: 4.9 code values, against 5.1 before and 6.7 with four samples on one row)."""
 
     step: int
     """Half the cell side in source pixels (1: 2x2 cells, every pixel of a small source)."""
@@ -200,15 +202,15 @@ class FrameStats:
     __slots__ = ("c", "hist", "mean", "sigma", "x")
 
     mean: float
-    """Mean luma, 0..1."""
+    """Mean luma of the analysis picture, 0..1."""
     sigma: float
-    """Standard deviation of luma, 0..1."""
+    """Standard deviation of luma of every other analysis pixel each way, 0..1."""
     hist: np.ndarray
-    """Luma histogram of every other analysis pixel (both directions): fraction in each of HIST_BINS bins."""
+    """Luma histogram of every other analysis pixel each way: fraction in each of HIST_BINS bins."""
     x: np.ndarray
     """The analysis picture, float32 height x width."""
     c: np.ndarray
-    """The analysis picture minus its mean, flat."""
+    """Every other analysis pixel each way minus their mean, flat (for the covariances)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +240,8 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     calling thread."""
     if a.size <= _SINGLE_THREAD_DOT:
         return float(a @ b)
-    return sum(float(a[i : i + _SINGLE_THREAD_DOT] @ b[i : i + _SINGLE_THREAD_DOT]) for i in range(0, a.size, _SINGLE_THREAD_DOT))
+    step = _SINGLE_THREAD_DOT
+    return sum(float(a[i : i + step] @ b[i : i + step]) for i in range(0, a.size, step))
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -288,10 +291,14 @@ class Measurer:
         st = self._frames.get(j)
         if st is None:
             x = self._decimate(get(j))
-            flat = np.ascontiguousarray(x[::2, ::2]).reshape(-1)  # the structure picture
+            # the structure picture: every other analysis pixel each way (a 2x2 box instead
+            # smooths away what tells two similar shots apart: the synthetic cut scene's
+            # dissimilarity fell from 0.77 to 0.68, under strong_cut_dissimilarity)
+            r = np.ascontiguousarray(x[::2, ::2])
+            flat = r.reshape(-1)
             mean = float(flat.sum()) / flat.size
             c = flat - np.float32(mean)
-            # r is 0..1: r * (HIST_BINS - 0.001) truncates to a bin 0 .. HIST_BINS - 1
+            # 0..1: r * (HIST_BINS - 0.001) truncates to a bin 0 .. HIST_BINS - 1
             bins = np.multiply(flat, HIST_BINS - 0.001).astype(np.intp)
             st = FrameStats()
             st.x, st.c, st.mean = x, c, float(x.sum()) / self._n

@@ -406,6 +406,17 @@ def _stop(proc: subprocess.Popen | None) -> None:
         proc.wait()
 
 
+def _clean_up(*steps: Callable[[], object]) -> None:
+    """Run every clean-up step, each in the ``finally`` of the one before: a second Ctrl-C that
+    lands while one runs (stopping ffmpeg takes a moment) still lets the rest run; the first
+    exception propagates."""
+    if steps:
+        try:
+            steps[0]()
+        finally:
+            _clean_up(*steps[1:])
+
+
 def _remove(path: Path) -> None:
     try:
         path.unlink()
@@ -538,6 +549,7 @@ def render(
     )
     started = time.monotonic()
     proc: subprocess.Popen | None = None
+    writer: _ClipWriter | None = None
     try:
         proc = subprocess.Popen(plan.argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 start_new_session=True)
@@ -558,8 +570,9 @@ def render(
             raise EncodeError(f"{func}: VapourSynth failed after {writer.done} of {facts.num_frames} frames: {last[-1]}") from err
         return _finish(tmp, out, facts, span, plan, overwrite=overwrite, started=started, ff=ff, spec=spec, func=func)
     finally:
-        _stop(proc)
-        _remove(tmp)
+        # the writer ends once ffmpeg's pipe is gone: wait for it, so that nothing of this
+        # render (its progress callback included) runs after render() has returned or raised
+        _clean_up(lambda: _stop(proc), lambda: writer is not None and writer.join(5), lambda: _remove(tmp))
 
 
 # ---------------------------------------------------------------- vspipe
@@ -680,9 +693,7 @@ def render_script(
             raise EncodeError(f"{func}: ffmpeg failed (exit {ff_rc}): {ff_tail.text()}")
         return _finish(tmp, out, facts, span, plan, overwrite=overwrite, started=started, ff=ff, spec=spec, func=func)
     finally:
-        _stop(producer)
-        _stop(consumer)
-        _remove(tmp)
+        _clean_up(lambda: _stop(producer), lambda: _stop(consumer), lambda: _remove(tmp))
 
 
 class _ProgressTail(_StderrTail):

@@ -169,7 +169,7 @@ def test_metrics_match_planestats_on_the_analysis_clip() -> None:
 @pytest.mark.parametrize(("width", "height"), [(320, 180), (1920, 1080), (1280, 720), (1440, 1080), (101, 37)])
 def test_analysis_picture_samples_the_documented_cells(width: int, height: int) -> None:
     """Each analysis pixel is the mean of the documented luma samples of its cell, in every
-    format (8/10-bit YUV, float GRAY, RGB as BT.709 luma), 0..1."""
+    sample type (8/10/16-bit and float GRAY, RGB as BT.709 luma), 0..1."""
     from ainimotion_vs._gate_metrics import AnalysisGeometry, analysis_clip
 
     rng = np.random.default_rng(width)
@@ -198,6 +198,8 @@ def test_analysis_picture_samples_the_documented_cells(width: int, height: int) 
     assert np.abs(got(clip_of(fmt8, [luma.astype(np.uint8)])) - want).max() < 1e-6
     fmt10 = core.query_video_format(vs.GRAY, vs.INTEGER, 10)
     assert np.abs(got(clip_of(fmt10, [(luma * 4).astype(np.uint16)])) - want * 1020 / 1023).max() < 1e-6
+    fmt16 = core.query_video_format(vs.GRAY, vs.INTEGER, 16)  # sums need 32 bits
+    assert np.abs(got(clip_of(fmt16, [(luma * 257).astype(np.uint16)])) - want).max() < 1e-6
     fmts = core.query_video_format(vs.GRAY, vs.FLOAT, 32)
     assert np.abs(got(clip_of(fmts, [(luma / 255).astype(np.float32)])) - want).max() < 1e-6
     rgb = core.query_video_format(vs.RGB, vs.INTEGER, 8)

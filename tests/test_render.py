@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import signal
 import subprocess
 import sys
 from fractions import Fraction
@@ -16,6 +17,7 @@ from _media import make_video
 from ainimotion_vs.errors import EncodeError, UnsupportedFormatError
 from ainimotion_vs.ffmpeg import ENCODERS, find_ffmpeg, probe_encoder
 from ainimotion_vs.media import open_source, open_span, probe
+import ainimotion_vs.render as render_module
 from ainimotion_vs.render import render, render_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -283,14 +285,33 @@ def test_vapoursynth_error_mid_render_leaves_nothing(core, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ctrl_c_leaves_nothing(core, tmp_path):
-    clip = core.std.BlankClip(width=64, height=36, format=vs.YUV420P8, length=2000)
+@pytest.fixture
+def python_sigint():
+    """Python's own SIGINT handler for the test: a runner started in the background by a
+    non-interactive shell inherits SIGINT ignored, and then ``_thread.interrupt_main`` is a
+    no-op (seen: this test failing only when CI was launched with ``&``)."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
+@pytest.mark.parametrize("again", [False, True], ids=["once", "again_while_stopping_ffmpeg"])
+def test_ctrl_c_leaves_nothing(core, tmp_path, python_sigint, monkeypatch, again):
+    clip = core.std.BlankClip(width=64, height=36, format=vs.YUV420P8, length=400)
     slow = core.std.FrameEval(clip, lambda n: clip)
 
     def progress(done, total):
-        if done == 5:  # 2000 frames: the render is still running when the main thread sees it
+        if done == 5:
             _thread.interrupt_main()
 
+    if again:  # a second Ctrl-C that lands while render() stops ffmpeg (the real one)
+        real_stop = render_module._stop
+
+        def stop_interrupted(proc):
+            _thread.interrupt_main()
+            real_stop(proc)
+
+        monkeypatch.setattr(render_module, "_stop", stop_interrupted)
     with pytest.raises(KeyboardInterrupt):
         render(slow, tmp_path / "o.mkv", progress=progress, **FAST)
     assert list(tmp_path.iterdir()) == []
