@@ -35,6 +35,7 @@ __all__ = [
     "Measurer",
     "analysis_clip",
     "bilinear_matrix",
+    "block_matrices",
     "correlation",
     "window_clips",
 ]
@@ -122,13 +123,13 @@ class Decimator:
         else:  # sums of up to eight integer samples: exact in 16 bits up to 13-bit sources
             scale = 1.0 / count / ((1 << fmt.bits_per_sample) - 1)
             self._acc = np.uint16 if fmt.bits_per_sample <= 13 else np.uint32
-        self._weights = tuple(np.float32(w * scale) for w in (_LUMA_709 if fmt.color_family == vs.RGB else (1.0,)))
+        self.weights = tuple(np.float32(w * scale) for w in (_LUMA_709 if fmt.color_family == vs.RGB else (1.0,)))
 
     def __call__(self, frame: vs.VideoFrame) -> np.ndarray:
         x = np.empty(self.shape, dtype=np.float32)
         ra, rb = self._rows
         c0, c1, *rest = self._cols
-        for plane, w in enumerate(self._weights):
+        for plane, w in enumerate(self.weights):
             p = np.asarray(frame[plane])[:, self._span]
             # the two sampled rows of every cell, added whole (contiguous: faster than gathering
             # each sample), then the sampled columns
@@ -146,10 +147,15 @@ class Decimator:
 
 
 def analysis_clip(clip: vs.VideoNode, width: int) -> vs.VideoNode:
-    """The analysis pictures of ``clip`` as a GRAYS clip (:class:`Decimator`, target ``width``):
-    what the gate measures, for tests and for looking at."""
+    """The analysis pictures of ``clip`` as a GRAYS clip (target ``width``): what the gate
+    measures, for tests and for looking at; made by the gate's filter when gate() uses it,
+    else by :class:`Decimator`."""
+    from . import _gate_native
+
     core = vs.core
     geo = AnalysisGeometry.of(clip.width, clip.height, width)
+    if _gate_native.available(clip.format):
+        return _gate_native.analysis_node(clip, geo)
     decimate = Decimator(geo, clip.format)
     blank = core.std.BlankClip(clip, format=vs.GRAYS, width=geo.width, height=geo.height, keep=True)
 
@@ -253,6 +259,14 @@ def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.concatenate([a[i : i + rows] @ b for i in range(0, m, rows)])
 
 
+def block_matrices(height: int, width: int, block: float) -> tuple[np.ndarray, np.ndarray]:
+    """The bilinear matrices of the block means of a ``height x width`` picture, blocks
+    ``block`` pixels wide (may be fractional): ``By`` (rows x height) and ``Bx`` (columns x
+    width), so the block means of ``d`` are ``By @ d @ Bx.T``."""
+    bw, bh = max(1, int(width / block + 1e-6)), max(1, int(height / block + 1e-6))
+    return bilinear_matrix(height, bh), bilinear_matrix(width, bw)
+
+
 class Measurer:
     """Computes and memoises :class:`FrameStats`, :class:`IntervalStats` and cross covariances
     of the analysis pictures of a clip.
@@ -272,8 +286,8 @@ class Measurer:
         height, width = decimate.shape
         self._decimate = decimate
         self._n = width * height
-        bw, bh = max(1, int(width / block + 1e-6)), max(1, int(height / block + 1e-6))
-        self._block_y, self._block_x = bilinear_matrix(height, bh), bilinear_matrix(width, bw).T.copy()
+        self._block_y, block_x = block_matrices(height, width, block)
+        self._block_x = block_x.T.copy()
         self._capacity = capacity
         self._lock = threading.Lock()
         self._frames: dict[int, FrameStats] = {}

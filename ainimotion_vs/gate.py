@@ -15,10 +15,13 @@ Props written on frame ``n`` (about the interval from frame n to frame n+1):
 ``_SceneChangeNext``       1 on the last frame of a shot (n of a cut, and the clip's last frame).
 ``_SceneChangePrev``       1 on the first frame of a shot (n+1 of a cut, and frame 0).
 
-One Python callback per frame samples a small luma picture of each source frame
-(``analysis_width`` wide), measures it with vectorised numpy (memoised per frame number) and
-decides from the metrics of a fixed window of neighbour frames, so frames can be requested in
-any order and give the same props.
+The gate samples a small luma picture of each source frame (``analysis_width`` wide), measures
+it (memoised per frame number) and decides from the metrics of a fixed window of neighbour
+frames, so frames can be requested in any order and give the same props. Two builds: the
+``ainimotion.Gate`` VapourSynth filter (C, ``_gatevs.c``, compiled at install) and, where it is
+not built (no C compiler) or cannot read the format (half float), one Python callback per frame
+doing the same in numpy (:mod:`._gate_metrics`, :mod:`._gate_detectors`: the reference the tests
+compare the filter with). ``AINIMOTION_GATE=numpy`` forces the numpy path.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from dataclasses import dataclass, fields
 import vapoursynth as vs
 
 from . import _gate_metrics as _m
+from . import _gate_native as _native
 from ._checks import check_clip
 from ._gate_detectors import Decision, Window, decide
 from .errors import UnsupportedFormatError
@@ -171,8 +175,12 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
     # block_size is in pixels of a picture min(analysis_width, width / 2) wide: the same share
     # of the frame whatever cell size the analysis took
     block = s.block_size * geometry.width / min(s.analysis_width, clip.width // 2)
-    measurer = _m.Measurer(_m.Decimator(geometry, clip.format), block=block)
     radius = max(s.noise_window, s.cut_window, 2)
+    if _native.available(clip.format):
+        return _native.gate_node(clip, geometry, block=block, radius=radius, settings=s)
+    if _native.plugin_path() is None:
+        _warn_numpy_once()
+    measurer = _m.Measurer(_m.Decimator(geometry, clip.format), block=block)
     # The decision for n reads frames n - radius .. n + radius + 1; _SceneChangePrev needs the
     # decision for n - 1 too: one callback gets source frames n - radius - 1 .. n + radius + 1
     # (VapourSynth's cache and the source's own serve the repeats; each is measured once).
@@ -224,6 +232,19 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
     # window cost more than the decision; ainimotion_vs._graph.drawing_index finds a drawing's
     # first frame.)
     return vs.core.std.ModifyFrame(clip, clips=window, selector=_write)
+
+
+_warned: list[bool] = []
+
+
+def _warn_numpy_once() -> None:
+    if not _warned:
+        _warned.append(True)
+        log.warning(
+            "gate: the gate's VapourSynth filter (ainimotion_vs/_gatevs.c) is not built, so gate() runs "
+            "its numpy path: same labels, several times the CPU. Reinstall with a C compiler present "
+            "(pip install --force-reinstall --no-deps ainimotion_vs, or `pip install -e .` in a checkout)."
+        )
 
 
 class _Memo:

@@ -21,6 +21,9 @@ the gate's own cost. Two ways of pulling frames are timed:
   gate's Python callbacks for the GIL (a worst case, shown for honesty).
 
     .venv/bin/python scripts/bench_gating.py [--src CLIP] [--frames 720] [--runs 5] [--encodes release,light]
+
+It times whichever gate() runs here: the ainimotion.Gate filter when built, else the numpy path
+(``AINIMOTION_GATE=numpy`` forces the latter, for comparison; vspipe inherits the environment).
 """
 from __future__ import annotations
 
@@ -137,7 +140,8 @@ def _bench(tmp: Path, encode: str, args: argparse.Namespace) -> None:
             rows[name].append(_vspipe(script, mode, cpu[name]))
         rows["frames(): decode only"].append(_time(core.bs.VideoSource(str(video))))
         rows["frames(): decode + gate"].append(_time(gate(core.bs.VideoSource(str(video)))))
-    print(f"\ngate throughput, encode '{encode}' ({mbps:.1f} Mb/s), {args.frames} frames 1920x1080 from "
+    path = "ainimotion.Gate filter" if gate(core.bs.VideoSource(str(video))).node_name == "Gate" else "numpy path"
+    print(f"\ngate throughput ({path}), encode '{encode}' ({mbps:.1f} Mb/s), {args.frames} frames 1920x1080 from "
           f"{args.src.name}, {core.num_threads} VS threads, load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"{'pipeline':<26}{'median fps':>11}{'runs (fps)':>{max(12, 8 * args.runs)}}{'vs decode':>11}{'CPU ms/frame':>14}")
     for name, fps in rows.items():

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up .venv with Python 3.12+ and the package (editable) with the given extras.
 # Usage: scripts/bootstrap.sh [EXTRAS]   e.g. scripts/bootstrap.sh dev
-# Quick when already done: a stamp keyed by pyproject.toml and the extras skips pip.
+# Quick when already done: a stamp keyed by pyproject.toml, setup.py, the C source and the extras
+# skips pip. A C compiler builds the gate filter (_gatevs.c; without one, gate() runs numpy and warns).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -46,7 +47,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 stamp="$venv/.ainimotion-stamp"
-want="$(cat pyproject.toml | sha256sum | cut -c1-16) extras=[$extras]"
+# keyed by what pip builds from: the metadata and the gate's C extension (rebuilt when it changes)
+want="$(cat pyproject.toml setup.py ainimotion_vs/_gatevs.c | sha256sum | cut -c1-16) extras=[$extras]"
 if [ -f "$stamp" ] && grep -qxF "$want" "$stamp"; then
   exit 0
 fi

@@ -166,11 +166,17 @@ def test_metrics_match_planestats_on_the_analysis_clip() -> None:
     assert w.has_interval(3) and not w.has_interval(4)
 
 
+@pytest.mark.parametrize("path", ["filter", "numpy"])
 @pytest.mark.parametrize(("width", "height"), [(320, 180), (1920, 1080), (1280, 720), (1440, 1080), (101, 37)])
-def test_analysis_picture_samples_the_documented_cells(width: int, height: int) -> None:
+def test_analysis_picture_samples_the_documented_cells(width: int, height: int, path: str, monkeypatch) -> None:
     """Each analysis pixel is the mean of the documented luma samples of its cell, in every
-    sample type (8/10/16-bit and float GRAY, RGB as BT.709 luma), 0..1."""
+    sample type (8/10/16-bit and float GRAY, RGB as BT.709 luma), 0..1; by the gate's filter
+    and by the numpy path."""
+    from ainimotion_vs import _gate_native
     from ainimotion_vs._gate_metrics import AnalysisGeometry, analysis_clip
+
+    if path == "numpy":
+        monkeypatch.setenv(_gate_native.ENV, "numpy")
 
     rng = np.random.default_rng(width)
     luma = rng.integers(16, 236, size=(height, width)).astype(np.float64)
@@ -208,6 +214,124 @@ def test_analysis_picture_samples_the_documented_cells(width: int, height: int) 
         (0.2126 * r + 0.7152 * g + 0.0722 * b)[rows, cols] for rows, cols in geo.samples()
     ) / count / 255  # fmt: skip
     assert np.abs(got(clip_of(rgb, [p.astype(np.uint8) for p in (r, g, b)])) - rgb_want).max() < 1e-5
+
+
+def test_gate_filter_is_built_and_used() -> None:
+    """The dev setup builds the gate's VapourSynth filter (setup.py) and gate() uses it."""
+    from ainimotion_vs import _gate_native
+
+    assert _gate_native.plugin_path() is not None, "the gate filter is not built: run `pip install -e .` with a C compiler"
+    assert _gate_native.available()
+    clip = S.to_clip(S.scene_cut().frames)
+    assert gate(clip).node_name == "Gate"
+
+
+def _frames_clip(fmt: int, width: int, height: int, count: int, seed: int) -> vs.VideoNode:
+    """``count`` frames of smooth shapes, a moving spot and noise in ``fmt`` (every plane filled)."""
+    rng = np.random.default_rng(seed)
+    fmt_ = core.get_video_format(fmt)
+    peak = 1.0 if fmt_.sample_type == vs.FLOAT else (1 << fmt_.bits_per_sample) - 1
+    blank = core.std.BlankClip(format=fmt, width=width, height=height, length=count)
+    yy, xx = np.mgrid[0:height, 0:width] / max(width, height)
+    planes = []
+    for i in range(count):
+        base = 0.5 + 0.3 * np.sin(9 * xx + 0.2 * i) * np.cos(7 * yy - 0.1 * i)
+        base[(np.abs(xx - 0.3 - 0.02 * i) < 0.05) & (np.abs(yy - 0.3) < 0.05)] = 0.05  # a moving dark spot
+        planes.append([np.clip(base + rng.normal(0, 0.02, base.shape) + 0.05 * p, 0, 1) for p in range(fmt_.num_planes)])
+
+    def put(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+        o = f.copy()
+        for p in range(fmt_.num_planes):
+            a = np.asarray(o[p])
+            src = planes[n][p][:: height // a.shape[0], :: width // a.shape[1]][: a.shape[0], : a.shape[1]]
+            a[:] = src * peak if fmt_.sample_type == vs.FLOAT else np.rint(src * peak)
+        return o
+
+    return core.std.ModifyFrame(blank, blank, put)
+
+
+NATIVE_FORMATS = [vs.YUV420P8, vs.YUV420P10, vs.GRAY16, vs.GRAYS, vs.RGB24, vs.RGBS]
+
+
+@pytest.mark.parametrize("fmt", NATIVE_FORMATS, ids=lambda f: vs.PresetVideoFormat(f).name)
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (1280, 720), (320, 180), (102, 38)])
+def test_filter_analysis_picture_equals_numpy_bit_for_bit(fmt: int, width: int, height: int, monkeypatch) -> None:
+    """The filter samples exactly the numpy path's analysis picture, in every sample type."""
+    from ainimotion_vs import _gate_native
+    from ainimotion_vs._gate_metrics import analysis_clip
+
+    clip = _frames_clip(fmt, width, height, 2, seed=width + fmt)
+    native = analysis_clip(clip, 256)
+    monkeypatch.setenv(_gate_native.ENV, "numpy")
+    reference = analysis_clip(clip, 256)
+    assert native.format.id == vs.GRAYS and (native.width, native.height) == (reference.width, reference.height)
+    for n in range(2):
+        assert np.array_equal(np.asarray(native.get_frame(n)[0]), np.asarray(reference.get_frame(n)[0]))
+
+
+def _props(clip: vs.VideoNode) -> list[dict]:
+    return [{k: f.props[k] for k in GATE_PROPS} for f in gate(clip).frames()]
+
+
+def _assert_same_props(native: list[dict], reference: list[dict]) -> None:
+    assert len(native) == len(reference)
+    for n, (a, b) in enumerate(zip(native, reference)):
+        for key in GATE_PROPS:
+            if isinstance(b[key], float):  # float sums in another order: relative 1e-3 (isolation: a ratio of small numbers)
+                assert a[key] == pytest.approx(b[key], rel=1e-3, abs=1e-4), f"frame {n} {key}"
+            else:
+                assert a[key] == b[key], f"frame {n} {key}"
+
+
+@pytest.mark.parametrize("name", list(S.SCENES))
+def test_filter_and_numpy_path_give_the_same_props(name: str, monkeypatch) -> None:
+    """The filter decides exactly as the numpy reference (labels, flags) with the same metrics."""
+    from ainimotion_vs import _gate_native
+
+    clip = S.to_clip(S.SCENES[name]().frames)
+    native = _props(clip)
+    monkeypatch.setenv(_gate_native.ENV, "numpy")
+    _assert_same_props(native, _props(clip))
+
+
+@pytest.mark.parametrize("fmt", [vs.YUV420P8, vs.RGBS], ids=lambda f: vs.PresetVideoFormat(f).name)
+def test_filter_and_numpy_path_agree_at_1080p(fmt: int, monkeypatch) -> None:
+    from ainimotion_vs import _gate_native
+
+    clip = _frames_clip(fmt, 1920, 1080, 10, seed=7)
+    clip = clip[:4] + clip[3] + clip[3] + clip[4:]  # a hold in the middle
+    native = _props(clip)
+    monkeypatch.setenv(_gate_native.ENV, "numpy")
+    _assert_same_props(native, _props(clip))
+    assert [p["AinimotionInterval"] for p in native].count("hold") >= 2
+
+
+def test_numpy_path_warns_once_when_the_filter_is_not_built(monkeypatch, caplog) -> None:
+    """No compiler at install: gate() still labels (numpy path) and says why it is slower."""
+    import importlib
+
+    from ainimotion_vs import _gate_native
+
+    gate_module = importlib.import_module("ainimotion_vs.gate")
+    monkeypatch.setattr(_gate_native, "plugin_path", lambda: None)
+    monkeypatch.setattr(_gate_native, "available", lambda fmt=None: False)
+    monkeypatch.setattr(gate_module, "_warned", [])
+    scene = S.scene_cut()
+    with caplog.at_level("WARNING", logger="ainimotion_vs"):
+        g = gate(S.to_clip(scene.frames))
+        gate(S.to_clip(scene.frames))
+    assert g.node_name == "ModifyFrame"
+    assert [_str(f.props["AinimotionInterval"]) for f in g.frames()] == list(scene.labels)
+    warnings = [r.getMessage() for r in caplog.records if "not built" in r.getMessage()]
+    assert len(warnings) == 1 and "C compiler" in warnings[0]
+
+
+def test_half_float_takes_the_numpy_path() -> None:
+    from ainimotion_vs import _gate_native
+
+    clip = core.resize.Point(S.to_clip(S.scene_cut().frames), format=vs.GRAYH)
+    assert not _gate_native.available(clip.format)
+    assert labels_of(clip) == list(S.scene_cut().labels)
 
 
 def test_single_frame_clip_is_a_cut() -> None:

@@ -55,6 +55,22 @@ def _vapoursynth() -> Iterator[Row]:
             yield (f"plugin {ns}", "missing", what)
 
 
+def _gate_filter() -> Iterator[Row]:
+    from .._gate_native import ENV, available, plugin_path
+
+    path = plugin_path()
+    if path is None:
+        yield ("gate filter", "missing", "not built (no C compiler at install): gate() runs its numpy path, "
+               "several times the CPU; reinstall with gcc/clang/MSVC present")  # fmt: skip
+        return
+    try:
+        loaded = available()
+    except RuntimeError as exc:
+        yield ("gate filter", "no", str(exc))
+        return
+    yield ("gate filter", "ok" if loaded else "off", str(path) + ("" if loaded else f" (disabled by {ENV}=numpy)"))
+
+
 def _vspipe() -> Iterator[Row]:
     import shutil
     import subprocess
@@ -129,6 +145,7 @@ def collect(*, nvenc_test: bool = True) -> list[Row]:
         ("Python", "ok", f"{platform.python_version()} {sys.executable}"),
     ]
     rows += _vapoursynth()
+    rows += _gate_filter()
     rows += _vspipe()
     rows += _ffmpeg(nvenc_test)
     rows += _torch()

@@ -1,0 +1,105 @@
+"""The gate's VapourSynth filter (``ainimotion.Gate`` / ``ainimotion.Analysis``, built from
+``_gatevs.c`` by setup.py): loading it and building its nodes.
+
+The filter does what :mod:`._gate_metrics` and :mod:`._gate_detectors` do (those stay the
+reference; the tests compare the two), with no Python per frame: at 1080p the Python callback
+alone cost about as much CPU as all of the numpy arithmetic. Geometry, sample weights and block
+matrices are computed here, in Python, and passed in, so both builds share one definition.
+
+Set ``AINIMOTION_GATE=numpy`` in the environment to run the numpy path instead (for comparison).
+"""
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import threading
+from pathlib import Path
+
+import vapoursynth as vs
+
+from . import _gate_metrics as _m
+
+__all__ = ["ENV", "available", "plugin_path", "gate_node", "analysis_node"]
+
+ENV = "AINIMOTION_GATE"
+"""Environment variable: ``numpy`` makes gate() use its numpy path even when the filter is built."""
+
+_lock = threading.Lock()
+
+
+def plugin_path() -> Path | None:
+    """The built filter library beside this module, or None when it was not built."""
+    here = Path(__file__).resolve().parent
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = here / f"_gatevs{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def available(fmt: vs.VideoFormat | None = None) -> bool:
+    """Whether gate() can use the filter (built, not disabled by ``AINIMOTION_GATE=numpy``,
+    and able to read ``fmt``: 8-16 bit integer or 32-bit float). Loads it into the current
+    core on first use. Raises RuntimeError when the library exists but does not load."""
+    if os.environ.get(ENV, "").strip().lower() == "numpy":
+        return False
+    if fmt is not None and not (
+        (fmt.sample_type == vs.INTEGER and fmt.bits_per_sample <= 16)
+        or (fmt.sample_type == vs.FLOAT and fmt.bits_per_sample == 32)
+    ):
+        return False  # half float: the numpy path reads it
+    core = vs.core
+    if hasattr(core, "ainimotion"):
+        return True
+    path = plugin_path()
+    if path is None:
+        return False
+    with _lock:
+        if not hasattr(core, "ainimotion"):
+            try:
+                core.std.LoadPlugin(str(path))
+            except vs.Error as exc:
+                raise RuntimeError(
+                    f"gate: the gate filter {path} does not load ({exc}); reinstall ainimotion_vs, "
+                    f"or set {ENV}=numpy to use the numpy path."
+                ) from exc
+    return True
+
+
+def _geometry_args(clip: vs.VideoNode, geometry: _m.AnalysisGeometry) -> dict:
+    rows, cols = geometry.offsets()
+    weights = _m.Decimator(geometry, clip.format).weights
+    return {
+        "width": geometry.width, "height": geometry.height, "x0": geometry.x0, "y0": geometry.y0,
+        "cell": 2 * geometry.step, "rows": list(rows), "cols": list(cols), "weights": [float(w) for w in weights],
+    }  # fmt: skip
+
+
+def analysis_node(clip: vs.VideoNode, geometry: _m.AnalysisGeometry) -> vs.VideoNode:
+    """The analysis pictures of ``clip`` (GRAYS, ``geometry.width x height``) made by the filter."""
+    return vs.core.ainimotion.Analysis(clip, **_geometry_args(clip, geometry))
+
+
+def gate_node(clip: vs.VideoNode, geometry: _m.AnalysisGeometry, *, block: float, radius: int, settings) -> vs.VideoNode:
+    """``clip`` with the gate's props, by the filter. ``settings`` is a validated GateSettings;
+    ``block`` the block side in analysis pixels; ``radius`` the decision window's half size."""
+    by, bx = _m.block_matrices(geometry.height, geometry.width, block)
+    s = settings
+    return vs.core.ainimotion.Gate(
+        clip,
+        **_geometry_args(clip, geometry),
+        block_y=[float(v) for v in by.ravel()],
+        block_x=[float(v) for v in bx.ravel()],
+        radius=radius,
+        noise_window=s.noise_window,
+        cut_window=s.cut_window,
+        hold_threshold=s.hold_threshold,
+        hold_noise_factor=s.hold_noise_factor,
+        hold_threshold_max=s.hold_threshold_max,
+        flat_sigma=s.flat_sigma,
+        cut_min_dissimilarity=s.cut_min_dissimilarity,
+        cut_isolation=s.cut_isolation,
+        strong_cut_dissimilarity=s.strong_cut_dissimilarity,
+        strong_cut_hist=s.strong_cut_hist,
+        flash_return=s.flash_return,
+    )
