@@ -242,7 +242,7 @@ def _warn_numpy_once() -> None:
         _warned.append(True)
         log.warning(
             "gate: the gate's VapourSynth filter (ainimotion_vs/_gatevs.c) is not built, so gate() runs "
-            "its numpy path: same labels, several times the CPU. Reinstall with a C compiler present "
+            "its numpy path: same labels, about three times the CPU. Reinstall with a C compiler present "
             "(pip install --force-reinstall --no-deps ainimotion_vs, or `pip install -e .` in a checkout)."
         )
 

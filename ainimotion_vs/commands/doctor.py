@@ -61,7 +61,7 @@ def _gate_filter() -> Iterator[Row]:
     path = plugin_path()
     if path is None:
         yield ("gate filter", "missing", "not built (no C compiler at install): gate() runs its numpy path, "
-               "several times the CPU; reinstall with gcc/clang/MSVC present")  # fmt: skip
+               "about three times the CPU; reinstall with gcc/clang/MSVC present")  # fmt: skip
         return
     try:
         loaded = available()
