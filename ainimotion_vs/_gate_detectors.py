@@ -10,6 +10,9 @@ per detector" shape):
 - :func:`is_cut`: structure (mean-removed correlation) breaks, and the break is an isolated peak
   among its neighbours, or it is very strong with a luma-histogram change that does not return
   one or two frames later (a flash returns; a fade keeps structure; a blank frame has none).
+
+The gate's VapourSynth filter (``_gatevs.c``) makes the same decisions in C; this module is the
+reference the tests compare it with: change both together.
 """
 from __future__ import annotations
 

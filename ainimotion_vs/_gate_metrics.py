@@ -2,18 +2,19 @@
 
 The *analysis* picture is the luma of a source frame, each pixel the mean of a few samples of
 one cell of a sparse grid (:class:`AnalysisGeometry`, about 256 cells across). :class:`Measurer`
-makes it from the source frame in numpy (:class:`Decimator`) inside the gate's single Python
+makes it from the source frame in numpy (:class:`Decimator`) inside the numpy gate's Python
 callback and computes the numbers the detectors read: the interval differences on the picture,
 the structure numbers (standard deviation, correlations, histogram) on every other pixel of it
 each way; memoised by frame number, so a sequential pass measures each frame and each interval
 once. Every number depends only on the pixels of the frames it is about, so any frame can be
 requested in any order.
 
-Why numpy in one callback and not VapourSynth filters: at 1080p on this project's 2-core CPU the
-numpy sampling took 0.21-0.26 ms a frame (replayed on decoded frames), the zimg point +
-bilinear resize it replaced 0.27-0.33 ms (on a BlankClip, caches warm) plus a node and a frame
-per analysis picture; and a node per statistic plus a Python stage to gather their props cost
-more than the few small vector operations below.
+This is the reference build and the fallback: gate() normally runs the same operations in C,
+in its VapourSynth filter (``_gatevs.c``, loaded by :mod:`._gate_native`); the tests check that
+the filter's analysis picture equals :class:`Decimator`'s bit for bit and that its props match.
+Change both together. (Numpy in one Python callback replaced a zimg resize and a node per
+statistic, which cost more; the callback itself, ~0.25-0.3 ms a frame at 1080p whatever it
+does, is why the filter exists.)
 
 Units: values are 0..1 full range (differences in code values are ``* 255``).
 """

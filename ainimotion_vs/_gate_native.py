@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.machinery
 import os
 import threading
+from dataclasses import fields
 from pathlib import Path
 
 import vapoursynth as vs
@@ -22,9 +23,13 @@ from . import _gate_metrics as _m
 __all__ = ["ENV", "available", "plugin_path", "gate_node", "analysis_node"]
 
 ENV = "AINIMOTION_GATE"
-"""Environment variable: ``numpy`` makes gate() use its numpy path even when the filter is built."""
+"""Environment variable: ``numpy`` makes gate() use its numpy path even when the filter is built;
+``filter`` or unset: the filter when built."""
 
 _lock = threading.Lock()
+
+_GEOMETRY_SETTINGS = ("analysis_width", "block_size")
+"""GateSettings fields that shape the geometry and block matrices (computed here), not passed by name."""
 
 
 def plugin_path() -> Path | None:
@@ -40,9 +45,13 @@ def plugin_path() -> Path | None:
 def available(fmt: vs.VideoFormat | None = None) -> bool:
     """Whether gate() can use the filter (built, not disabled by ``AINIMOTION_GATE=numpy``,
     and able to read ``fmt``: 8-16 bit integer or 32-bit float). Loads it into the current
-    core on first use. Raises RuntimeError when the library exists but does not load."""
-    if os.environ.get(ENV, "").strip().lower() == "numpy":
+    core on first use. Raises RuntimeError when the library exists but does not load, and
+    ValueError for an ``AINIMOTION_GATE`` value other than ``numpy`` / ``filter``."""
+    choice = os.environ.get(ENV, "").strip().lower()
+    if choice == "numpy":
         return False
+    if choice not in ("", "filter"):
+        raise ValueError(f"gate: {ENV}={os.environ[ENV]!r} is not understood; use 'numpy' or 'filter' (the default).")
     if fmt is not None and not (
         (fmt.sample_type == vs.INTEGER and fmt.bits_per_sample <= 16)
         or (fmt.sample_type == vs.FLOAT and fmt.bits_per_sample == 32)
@@ -84,22 +93,14 @@ def gate_node(clip: vs.VideoNode, geometry: _m.AnalysisGeometry, *, block: float
     """``clip`` with the gate's props, by the filter. ``settings`` is a validated GateSettings;
     ``block`` the block side in analysis pixels; ``radius`` the decision window's half size."""
     by, bx = _m.block_matrices(geometry.height, geometry.width, block)
-    s = settings
+    # every decision setting by name (the two geometry settings are in ``geometry`` and
+    # ``block``): a field added to GateSettings but not to the filter is an error, not ignored
+    decision = {f.name: getattr(settings, f.name) for f in fields(settings) if f.name not in _GEOMETRY_SETTINGS}
     return vs.core.ainimotion.Gate(
         clip,
         **_geometry_args(clip, geometry),
         block_y=[float(v) for v in by.ravel()],
         block_x=[float(v) for v in bx.ravel()],
         radius=radius,
-        noise_window=s.noise_window,
-        cut_window=s.cut_window,
-        hold_threshold=s.hold_threshold,
-        hold_noise_factor=s.hold_noise_factor,
-        hold_threshold_max=s.hold_threshold_max,
-        flat_sigma=s.flat_sigma,
-        cut_min_dissimilarity=s.cut_min_dissimilarity,
-        cut_isolation=s.cut_isolation,
-        strong_cut_dissimilarity=s.strong_cut_dissimilarity,
-        strong_cut_hist=s.strong_cut_hist,
-        flash_return=s.flash_return,
+        **decision,
     )

@@ -5,9 +5,13 @@
  * the tests compare the props of the two. Python (ainimotion_vs/_gate_native.py) computes the
  * geometry and the block matrices and passes them in, so both share one definition of them.
  *
- * Why C: at 1080p on a 2-core CPU the Python callback of the numpy gate, however small its
- * arithmetic, cost ~0.2-0.3 ms a frame of VapourSynth-to-Python overhead on top of the ~0.4 ms
- * the arithmetic took in numpy; this filter measures and decides in ~0.1 ms with no Python.
+ * Why C: at 1080p on a 2-core CPU (vspipe, CPU per frame over decode only) the numpy gate cost
+ * 0.84-1.2 ms, of which ~0.25-0.3 ms is a Python callback per frame whatever it does; this
+ * filter costs 0.34-0.37 ms in all (scripts/bench_gating.py).
+ *
+ * Keep it in step with the Python: a change to a metric, a decision or a GateSettings field is
+ * made in both (GateSettings fields are passed by name, so a new one the filter does not take
+ * fails loudly; test_gate.py compares the props of the two builds on every synthetic scene). */
  *
  * Built by setup.py as a Python-extension-named shared library (so pip builds and installs it
  * with the package); it does not use Python: load it with core.std.LoadPlugin. */
@@ -114,12 +118,49 @@ typedef struct FrameStats {
     float *c; /* structure picture (every other pixel each way) minus its mean */
 } FrameStats;
 
-typedef struct { int n; double diff, block; } IntervalStats;
-typedef struct { int n, k; double cov; } Cov;
+/* Memo entries of numbers start with their key: a frame number and a distance (0 if unused). */
+typedef struct { int n, k; } Key;
+typedef struct { Key key; double diff, block; } IntervalStats;
+typedef struct { Key key; double cov; } Cov;
 typedef struct {
-    int n, label, flash;
+    Key key;
+    int label, flash;
     double diff, block, threshold, corr, hist, isolation;
 } Decision;
+
+/* A bounded memo of entries of `size` bytes (each starting with a Key; n = -1: empty), the
+ * oldest replaced first; guarded by the filter's lock. Entries are copied in and out. */
+typedef struct Memo {
+    char *items;
+    size_t size;
+    int capacity, next;
+} Memo;
+
+static void memo_init(Memo *m, void *items, size_t size, int capacity) {
+    *m = (Memo){(char *)items, size, capacity, 0};
+    for (int i = 0; i < capacity; i++) ((Key *)(m->items + i * size))->n = -1;
+}
+
+static int memo_get(lock_t *lock, const Memo *m, int n, int k, void *out) {
+    int found = 0;
+    LOCK(lock);
+    for (int i = 0; i < m->capacity && !found; i++) {
+        const Key *key = (const Key *)(m->items + i * m->size);
+        if (key->n == n && key->k == k) {
+            memcpy(out, key, m->size);
+            found = 1;
+        }
+    }
+    UNLOCK(lock);
+    return found;
+}
+
+static void memo_put(lock_t *lock, Memo *m, const void *entry) {
+    LOCK(lock);
+    memcpy(m->items + m->next * m->size, entry, m->size);
+    m->next = (m->next + 1) % m->capacity;
+    UNLOCK(lock);
+}
 
 typedef struct Settings {
     int radius, noise_window, cut_window;
@@ -140,12 +181,10 @@ typedef struct Gate {
     lock_t lock;
     FrameStats *frames[CAPACITY];
     int frames_next;
-    IntervalStats intervals[CAPACITY];
-    int intervals_next;
-    Cov covs[4 * CAPACITY];
-    int covs_next;
-    Decision decisions[CAPACITY];
-    int decisions_next;
+    IntervalStats interval_items[CAPACITY];
+    Cov cov_items[4 * CAPACITY];
+    Decision decision_items[CAPACITY];
+    Memo intervals, covs, decisions;
 } Gate;
 
 static void release(Gate *d, FrameStats *f) {
@@ -256,15 +295,7 @@ static FrameStats *frame_stats(Window *w, int j) {
 
 static int interval(Window *w, int j, IntervalStats *out) {
     Gate *d = w->d;
-    int found = 0;
-    LOCK(&d->lock);
-    for (int k = 0; k < CAPACITY && !found; k++)
-        if (d->intervals[k].n == j) {
-            *out = d->intervals[k];
-            found = 1;
-        }
-    UNLOCK(&d->lock);
-    if (found) return 1;
+    if (memo_get(&d->lock, &d->intervals, j, 0, out)) return 1;
     FrameStats *fa = frame_stats(w, j), *fb = frame_stats(w, j + 1);
     if (!fa || !fb) return 0;
     const int h = d->g.h, wd = d->g.w;
@@ -290,34 +321,20 @@ static int interval(Window *w, int j, IntervalStats *out) {
         }
     }
     free(diff);
-    out->n = j;
-    out->diff = total / (double)d->npix;
-    out->block = best;
-    LOCK(&d->lock);
-    d->intervals[d->intervals_next] = *out;
-    d->intervals_next = (d->intervals_next + 1) % CAPACITY;
-    UNLOCK(&d->lock);
+    *out = (IntervalStats){{j, 0}, total / (double)d->npix, best};
+    memo_put(&d->lock, &d->intervals, out);
     return 1;
 }
 
 static int covariance(Window *w, int j, int k, double *out) {
     Gate *d = w->d;
-    int found = 0;
-    LOCK(&d->lock);
-    for (int i = 0; i < 4 * CAPACITY && !found; i++)
-        if (d->covs[i].n == j && d->covs[i].k == k) {
-            *out = d->covs[i].cov;
-            found = 1;
-        }
-    UNLOCK(&d->lock);
-    if (found) return 1;
+    Cov c;
+    if (memo_get(&d->lock, &d->covs, j, k, &c)) return *out = c.cov, 1;
     FrameStats *a = frame_stats(w, j), *b = frame_stats(w, j + k);
     if (!a || !b) return 0;
-    *out = dot_f(a->c, b->c, d->nstruct) / (double)d->nstruct;
-    LOCK(&d->lock);
-    d->covs[d->covs_next] = (Cov){j, k, *out};
-    d->covs_next = (d->covs_next + 1) % (4 * CAPACITY);
-    UNLOCK(&d->lock);
+    c = (Cov){{j, k}, dot_f(a->c, b->c, d->nstruct) / (double)d->nstruct};
+    memo_put(&d->lock, &d->covs, &c);
+    *out = c.cov;
     return 1;
 }
 
@@ -392,7 +409,7 @@ static int decide(Window *w, Decision *out) {
     if (!a || !b) return 0;
     double hc = 0.0;
     for (int k = 0; k < HIST_BINS; k++) hc += fabs(a->hist[k] - b->hist[k]);
-    out->n = w->n;
+    out->key = (Key){w->n, 0};
     out->label = cut ? CUT : (block <= threshold ? HOLD : MOTION);
     out->flash = flash;
     out->diff = diff;
@@ -407,23 +424,12 @@ static int decide(Window *w, Decision *out) {
 /* The decision for interval n (memoised); 0 on error. */
 static int decision(Gate *d, int n, const VSFrame **src, FrameStats **stats, int first, const VSAPI *vsapi,
                     Decision *out) {
-    int found = 0;
-    LOCK(&d->lock);
-    for (int k = 0; k < CAPACITY && !found; k++)
-        if (d->decisions[k].n == n) {
-            *out = d->decisions[k];
-            found = 1;
-        }
-    UNLOCK(&d->lock);
-    if (found) return 1;
+    if (memo_get(&d->lock, &d->decisions, n, 0, out)) return 1;
     const int r = d->s.radius, last = d->vi.numFrames - 1;
     const int lo = n - r < 0 ? 0 : n - r, hi = n + r + 1 > last ? last : n + r + 1;
     Window w = {d, n, lo - n, hi - n, first, src, stats, vsapi};
     if (!decide(&w, out)) return 0;
-    LOCK(&d->lock);
-    d->decisions[d->decisions_next] = *out;
-    d->decisions_next = (d->decisions_next + 1) % CAPACITY;
-    UNLOCK(&d->lock);
+    memo_put(&d->lock, &d->decisions, out);
     return 1;
 }
 
@@ -493,7 +499,7 @@ static const VSFrame *VS_CC gate_get_frame(int n, int reason, void *instance, vo
         return NULL;
     }
     if (!has) { /* the last frame has no interval: "cut" */
-        dn = (Decision){n, CUT, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+        dn = (Decision){{n, 0}, CUT, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     }
     vsapi->mapSetData(p, "AinimotionInterval", LABEL[dn.label], -1, dtUtf8, maReplace);
     vsapi->mapSetFloat(p, "AinimotionDiff", dn.diff, maReplace);
@@ -626,8 +632,9 @@ static void VS_CC gate_create(const VSMap *in, VSMap *out, void *user_data, VSCo
         free(d);
         return;
     }
-    for (int k = 0; k < CAPACITY; k++) d->intervals[k].n = d->decisions[k].n = -1;
-    for (int k = 0; k < 4 * CAPACITY; k++) d->covs[k].n = -1;
+    memo_init(&d->intervals, d->interval_items, sizeof d->interval_items[0], CAPACITY);
+    memo_init(&d->covs, d->cov_items, sizeof d->cov_items[0], 4 * CAPACITY);
+    memo_init(&d->decisions, d->decision_items, sizeof d->decision_items[0], CAPACITY);
     LOCK_INIT(&d->lock);
     VSFilterDependency deps[] = {{d->node, analysis_only ? rpStrictSpatial : rpGeneral}};
     if (analysis_only) {

@@ -326,6 +326,27 @@ def test_numpy_path_warns_once_when_the_filter_is_not_built(monkeypatch, caplog)
     assert len(warnings) == 1 and "C compiler" in warnings[0]
 
 
+def test_a_setting_the_filter_does_not_take_fails_loudly() -> None:
+    """Every GateSettings field reaches the filter by name: one added to the Python only is an
+    error at gate(), not a setting the filter silently ignores."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True, kw_only=True)
+    class Extended(GateSettings):
+        new_threshold: float = 1.0
+
+    with pytest.raises(vs.Error, match="new_threshold"):
+        gate(S.to_clip(S.scene_cut().frames), settings=Extended())
+
+
+def test_unknown_gate_environment_value_is_an_error(monkeypatch) -> None:
+    from ainimotion_vs import _gate_native
+
+    monkeypatch.setenv(_gate_native.ENV, "c")
+    with pytest.raises(ValueError, match="AINIMOTION_GATE='c' is not understood"):
+        gate(S.to_clip(S.scene_cut().frames))
+
+
 def test_half_float_takes_the_numpy_path() -> None:
     from ainimotion_vs import _gate_native
 

@@ -65,7 +65,7 @@ def _gate_filter() -> Iterator[Row]:
         return
     try:
         loaded = available()
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:
         yield ("gate filter", "no", str(exc))
         return
     yield ("gate filter", "ok" if loaded else "off", str(path) + ("" if loaded else f" (disabled by {ENV}=numpy)"))
