@@ -11,6 +11,7 @@ Set ``AINIMOTION_GATE=numpy`` in the environment to run the numpy path instead (
 from __future__ import annotations
 
 import importlib.machinery
+import logging
 import os
 import threading
 from dataclasses import fields
@@ -27,6 +28,8 @@ ENV = "AINIMOTION_GATE"
 ``filter`` or unset: the filter when built."""
 
 _lock = threading.Lock()
+_stale_warned: set[Path] = set()
+log = logging.getLogger("ainimotion_vs")
 
 _GEOMETRY_SETTINGS = ("analysis_width", "block_size")
 """GateSettings fields that shape the geometry and block matrices (computed here), not passed by name."""
@@ -63,6 +66,9 @@ def available(fmt: vs.VideoFormat | None = None) -> bool:
     path = plugin_path()
     if path is None:
         return False
+    source = path.with_name("_gatevs.c")
+    if source.is_file() and source.stat().st_mtime > path.stat().st_mtime:
+        _warn_stale(path)
     with _lock:
         if not hasattr(core, "ainimotion"):
             try:
@@ -73,6 +79,16 @@ def available(fmt: vs.VideoFormat | None = None) -> bool:
                     f"or set {ENV}=numpy to use the numpy path."
                 ) from exc
     return True
+
+
+def _warn_stale(path: Path) -> None:
+    if path not in _stale_warned:
+        _stale_warned.add(path)
+        log.warning(
+            "gate: %s is older than _gatevs.c beside it (a checkout edited since the last build, or a "
+            "failed rebuild): its results may not match this source; rebuild with `pip install -e . -v`.",
+            path,
+        )
 
 
 def _geometry_args(clip: vs.VideoNode, geometry: _m.AnalysisGeometry) -> dict:

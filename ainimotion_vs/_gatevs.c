@@ -11,7 +11,7 @@
  *
  * Keep it in step with the Python: a change to a metric, a decision or a GateSettings field is
  * made in both (GateSettings fields are passed by name, so a new one the filter does not take
- * fails loudly; test_gate.py compares the props of the two builds on every synthetic scene). */
+ * fails loudly; test_gate.py compares the props of the two builds on every synthetic scene).
  *
  * Built by setup.py as a Python-extension-named shared library (so pip builds and installs it
  * with the package); it does not use Python: load it with core.std.LoadPlugin. */

@@ -57,6 +57,11 @@ spec="."
 echo "bootstrap: installing ainimotion_vs$([ -n "$extras" ] && echo "[$extras]") into $venv (first time: a few minutes, torch is large)" >&2
 "$venv/bin/python" -m pip install -q --upgrade pip >&2
 "$venv/bin/python" -m pip install -q -e "$spec" >&2
+# The gate's filter is an optional build (pip stays quiet when it fails): say so here.
+if ! ls ainimotion_vs/_gatevs*.so ainimotion_vs/_gatevs*.pyd >/dev/null 2>&1; then
+  echo "bootstrap: warning: the gate's VapourSynth filter was not built (no C compiler, or a build error:" >&2
+  echo "  see '$venv/bin/python -m pip install -e . -v'); gate() will run its slower numpy path" >&2
+fi
 # vspipe needs VapourSynth's runtime configuration once per user (R81 wheels).
 "$venv/bin/vapoursynth" config >/dev/null 2>&1 || echo "bootstrap: warning: 'vapoursynth config' failed; vspipe may not start" >&2
 echo "$want" > "$stamp"

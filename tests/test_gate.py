@@ -220,7 +220,10 @@ def test_gate_filter_is_built_and_used() -> None:
     """The dev setup builds the gate's VapourSynth filter (setup.py) and gate() uses it."""
     from ainimotion_vs import _gate_native
 
-    assert _gate_native.plugin_path() is not None, "the gate filter is not built: run `pip install -e .` with a C compiler"
+    path = _gate_native.plugin_path()
+    assert path is not None, "the gate filter is not built: run `pip install -e . -v` with a C compiler"
+    source = path.with_name("_gatevs.c")  # a failed rebuild leaves the old library in place
+    assert source.stat().st_mtime <= path.stat().st_mtime, f"{path} is older than {source}: rebuild (`pip install -e . -v`)"
     assert _gate_native.available()
     clip = S.to_clip(S.scene_cut().frames)
     assert gate(clip).node_name == "Gate"
