@@ -47,21 +47,30 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 stamp="$venv/.ainimotion-stamp"
-# keyed by what pip builds from: the metadata and the gate's C extension (rebuilt when it changes)
-want="$(cat pyproject.toml setup.py ainimotion_vs/_gatevs.c | sha256sum | cut -c1-16) extras=[$extras]"
-if [ -f "$stamp" ] && grep -qxF "$want" "$stamp"; then
-  exit 0
+# Keyed by what pip builds from: the metadata and the gate's C extension (rebuilt when it changes).
+# The stamp's second line lists the extras installed; a request for a subset of them is done.
+key="$(cat pyproject.toml setup.py ainimotion_vs/_gatevs.c | sha256sum | cut -c1-16)"
+want_extras=$(echo "$extras" | tr ',' '\n' | sed '/^$/d' | sort -u)
+if [ -f "$stamp" ] && [ "$(head -n1 "$stamp")" = "$key" ]; then
+  have_extras=$(tail -n +2 "$stamp")
+  missing=$(comm -23 <(echo "$want_extras") <(echo "$have_extras") | sed '/^$/d')
+  [ -z "$missing" ] && exit 0
+  # install the union, so 'make demo' after 'make test' keeps the test extras
+  want_extras=$(printf '%s\n%s\n' "$want_extras" "$have_extras" | sed '/^$/d' | sort -u)
 fi
+extras=$(echo "$want_extras" | paste -sd, -)
 spec="."
 [ -n "$extras" ] && spec=".[$extras]"
 echo "bootstrap: installing ainimotion_vs$([ -n "$extras" ] && echo "[$extras]") into $venv (first time: a few minutes, torch is large)" >&2
 "$venv/bin/python" -m pip install -q --upgrade pip >&2
 "$venv/bin/python" -m pip install -q -e "$spec" >&2
 # The gate's filter is an optional build (pip stays quiet when it fails): say so here.
-if ! ls ainimotion_vs/_gatevs*.so ainimotion_vs/_gatevs*.pyd >/dev/null 2>&1; then
+# (one glob per platform: 'ls a*.so b*.pyd' fails whenever one of them matches nothing)
+case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) lib_glob='ainimotion_vs/_gatevs*.pyd' ;; *) lib_glob='ainimotion_vs/_gatevs*.so' ;; esac
+if ! compgen -G "$lib_glob" >/dev/null; then
   echo "bootstrap: warning: the gate's VapourSynth filter was not built (no C compiler, or a build error:" >&2
   echo "  see '$venv/bin/python -m pip install -e . -v'); gate() will run its slower numpy path" >&2
 fi
 # vspipe needs VapourSynth's runtime configuration once per user (R81 wheels).
 "$venv/bin/vapoursynth" config >/dev/null 2>&1 || echo "bootstrap: warning: 'vapoursynth config' failed; vspipe may not start" >&2
-echo "$want" > "$stamp"
+printf '%s\n%s\n' "$key" "$want_extras" | sed '/^$/d' > "$stamp"

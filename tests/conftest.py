@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Test files live in folders that mirror the package (tests/gating/, tests/render/, ...); the
+# shared helpers (_synth, _media, _weights) sit here, so put this folder on the import path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def shared_data_dir() -> Path | None:

@@ -15,7 +15,7 @@ from ainimotion_vs._labels import (
 )
 from ainimotion_vs.errors import UnsupportedFormatError
 
-LABELS = Path(__file__).resolve().parent / "labels"
+LABELS = Path(__file__).resolve().parents[1] / "labels"
 CLIPS = [
     "onepiece_demo",
     "digimon_trailer_720p",

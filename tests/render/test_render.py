@@ -20,7 +20,7 @@ from ainimotion_vs.media import open_source, open_span, probe
 import ainimotion_vs.render as render_module
 from ainimotion_vs.render import render, render_script
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FAST = {"encoder_preset": "ultrafast"}
 
 

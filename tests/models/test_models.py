@@ -16,7 +16,7 @@ from ainimotion_vs.models.load import check_state_dict
 from ainimotion_vs.weights import manifest
 from tests._weights import require
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 torch.set_grad_enabled(False)
 
 # PSNR (8-bit RGB) of RIFE's middle frame on triplets/atd12k_crop256_Japan_4_138356_s3, measured

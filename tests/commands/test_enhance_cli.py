@@ -15,7 +15,7 @@ from ainimotion_vs.errors import MediaError
 from ainimotion_vs.ffmpeg import ENCODERS, find_ffmpeg, probe_encoder
 from ainimotion_vs.media import probe
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FAST = ["--preset", "none", "--x-preset", "ultrafast"]  # the faithful round trip: no enhancement stages
 
 
