@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "AinimotionError",
+    "SettingsError",
     "UnsupportedFormatError",
     "MissingPluginError",
     "WeightsNotFoundError",
@@ -15,6 +16,11 @@ __all__ = [
 
 class AinimotionError(Exception):
     """Base class of every error raised on purpose by ainimotion_vs."""
+
+
+class SettingsError(AinimotionError, ValueError):
+    """A setting (keyword argument, preset field, CLI option, label or config file) has a bad value,
+    an unknown name, or conflicts with another setting; the message names it and the accepted values."""
 
 
 class UnsupportedFormatError(AinimotionError, ValueError):
