@@ -1,6 +1,6 @@
-"""Build of the gate's VapourSynth filter (ainimotion_vs/_gatevs.c); everything else is in
+"""Build of the gate's VapourSynth filter (ainimotion_vs/gating/_gatevs.c); everything else is in
 pyproject.toml. It is built as a Python-extension-named shared library so that pip compiles and
-installs it with the package; ainimotion_vs._gate_native loads it with core.std.LoadPlugin.
+installs it with the package; ainimotion_vs.gating.native loads it with core.std.LoadPlugin.
 Optional: without a C compiler the install still succeeds and gate() runs its numpy path (same
 labels, more CPU; it logs a warning saying so)."""
 import importlib.util
@@ -20,7 +20,7 @@ def _vapoursynth_include() -> list[str]:
 # no fused multiply-add: the analysis picture must equal the numpy path's bit for bit
 flags = ["/O2", "/fp:precise"] if sys.platform == "win32" else ["-O3", "-ffp-contract=off"]
 gate = Extension(
-    "ainimotion_vs._gatevs", ["ainimotion_vs/_gatevs.c"], include_dirs=_vapoursynth_include(),
+    "ainimotion_vs.gating._gatevs", ["ainimotion_vs/gating/_gatevs.c"], include_dirs=_vapoursynth_include(),
     extra_compile_args=flags, optional=True,
 )  # fmt: skip
 setup(ext_modules=[gate])

@@ -12,13 +12,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["cache_dir", "atomic_write", "atomic_write_bytes", "file_sha256"]
+__all__ = ["cache_dir", "config_dir", "atomic_write", "atomic_write_bytes", "file_sha256", "remove_orphans"]
 
 ENV_HOME = "AINIMOTION_HOME"
+ENV_CONFIG = "AINIMOTION_CONFIG_HOME"
 
 
 def cache_dir(*parts: str, create: bool = True) -> Path:
@@ -40,6 +42,57 @@ def cache_dir(*parts: str, create: bool = True) -> Path:
     return path
 
 
+def config_dir(*parts: str, create: bool = True) -> Path:
+    """The user settings folder (user presets, the desktop app's queue), or a subfolder of it.
+
+    ``$AINIMOTION_CONFIG_HOME`` overrides ``platformdirs.user_config_dir("ainimotion")``
+    (settings are small and worth backing up; the cache is not). Created unless ``create=False``.
+    """
+    env = os.environ.get(ENV_CONFIG, "").strip()
+    if env:
+        root = Path(env).expanduser()
+    else:
+        from platformdirs import user_config_dir
+
+        root = Path(user_config_dir("ainimotion", appauthor=False))
+    path = root.joinpath(*parts)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_orphans(folder: "str | os.PathLike[str]", prefix: str) -> list[Path]:
+    """Remove temporary files and folders named ``PREFIX<pid>.*`` whose process no longer runs
+    (left by a SIGKILL or a power cut; every other ending cleans up after itself). Those of a
+    process still running are kept: it may be writing them."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        pid, dot, _ = name[len(prefix):].partition(".")
+        if not (name.startswith(prefix) and dot and pid.isdigit()) or int(pid) == os.getpid() or _running(int(pid)):
+            continue
+        path = Path(folder) / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_write(path: "str | os.PathLike[str]", *, suffix: str = ".part") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is renamed to ``path``.
@@ -49,7 +102,8 @@ def atomic_write(path: "str | os.PathLike[str]", *, suffix: str = ".part") -> It
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    remove_orphans(target.parent, f".{target.name}.")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

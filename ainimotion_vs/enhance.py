@@ -106,7 +106,8 @@ def enhance(
     stats = stats if stats is not None else EnhanceStats()
     from .gate import gate
 
-    node = stats.tap(gate(clip), "AinimotionInterval", stats.labels)
+    gated = gate(clip)
+    node = stats.tap(gated, "AinimotionInterval", stats.labels)
     if p.upscale_model:
         from .upscale import upscale
 
@@ -126,8 +127,11 @@ def enhance(
         from .interpolate import interpolate
 
         rate = {"fps": p.fps} if p.fps else {"factor": p.factor or 1}
+        # labels=gated: smooth timing reads labels ahead of the frame it renders; reading them
+        # from the upscaled clip would upscale those frames early (and maybe twice).
         node = interpolate(
-            node, **rate, model=p.interp_model, backend=p.backend, gate=False, fallback=p.fallback, stats=stats.interpolate
+            node, **rate, timing=p.timing, max_cadence=p.max_cadence, model=p.interp_model, backend=p.backend,
+            gate=False, labels=gated, fallback=p.fallback, stats=stats.interpolate,
         )
     if p.interp_model:
         node = stats.tap(node, "AinimotionSource", stats.sources)

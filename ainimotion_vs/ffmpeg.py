@@ -25,6 +25,8 @@ __all__ = [
     "check_encoder",
     "probe_encoder",
     "summarize_errors",
+    "ffmpeg_input",
+    "VERBOSE",
 ]
 
 log = logging.getLogger("ainimotion_vs")
@@ -33,6 +35,12 @@ MIN_FFMPEG_VERSION: tuple[int, int] = (6, 0)
 """Oldest system ffmpeg we use (``-map 1:t?``, ``setparams`` colour options, ``-fps_mode``)."""
 
 ENV_FFMPEG = "AINIMOTION_FFMPEG"
+
+VERBOSE = 15
+"""Log level between INFO and DEBUG: details shown at ``-v`` (the CLI's default is INFO)."""
+
+_said: set[str] = set()
+"""Notices already logged in this process (each is said once)."""
 
 _VERSION_RE = re.compile(r"ffmpeg version (?:n)?(\d+)\.(\d+)")
 _GIT_RE = re.compile(r"ffmpeg version (?:N-|git-)")
@@ -175,10 +183,13 @@ def find_ffmpeg() -> FFmpeg:
             vt = found.version_tuple
             if vt is None or vt >= MIN_FFMPEG_VERSION:
                 return found
-            log.info(
-                "system ffmpeg %s at %s is older than %d.%d; using imageio-ffmpeg's instead",
-                found.version, system, *MIN_FFMPEG_VERSION,
+            notice = (
+                f"system ffmpeg {found.version} at {system} is older than {MIN_FFMPEG_VERSION[0]}.{MIN_FFMPEG_VERSION[1]}; "
+                "using imageio-ffmpeg's instead"
             )
+            if notice not in _said:  # nothing is wrong: a detail, said once, at -v
+                _said.add(notice)
+                log.log(VERBOSE, "%s", notice)
     try:
         import imageio_ffmpeg
     except ImportError as exc:
@@ -191,6 +202,12 @@ def find_ffmpeg() -> FFmpeg:
     except RuntimeError as exc:
         raise MissingPluginError(f"find_ffmpeg: imageio-ffmpeg has no ffmpeg binary for this platform ({exc}); install FFmpeg 6+.") from exc
     return _describe(path, "imageio-ffmpeg")
+
+
+def ffmpeg_input(path: "str | os.PathLike[str]") -> str:
+    """A file path as an ffmpeg URL: ``file:`` + the absolute path, so a name such as
+    ``file:x.mkv``, ``http:y.mp4`` or ``-z.mkv`` is read as a file, not a protocol or an option."""
+    return "file:" + os.path.abspath(path)
 
 
 def encoder_spec(name: str, *, func: str = "render") -> EncoderSpec:

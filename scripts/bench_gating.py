@@ -98,12 +98,21 @@ def _time(clip) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, default=REPO.parent / "shared" / "data" / "clips" / "digimon_trailer_720p.mp4")
+    parser.add_argument("--src", type=Path, default=None,
+                        help="source clip (default clips/digimon_trailer_720p.mp4 of the footage folder)")
     parser.add_argument("--frames", type=int, default=720)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--loops", type=int, default=3, help="vspipe rows play the clip this many times")
     parser.add_argument("--encodes", default="release,light", help=f"comma-separated, of: {', '.join(ENCODES)}")
     args = parser.parse_args()
+    if args.src is None:
+        from ainimotion_vs.evaluation import find_shared_data
+
+        data = find_shared_data()
+        if data is None:
+            print("bench_gating: no footage folder (set AINIMOTION_SHARED_DATA) and no --src", file=sys.stderr)
+            return 2
+        args.src = data / "clips" / "digimon_trailer_720p.mp4"
     if not args.src.is_file():
         print(f"bench_gating: source clip {args.src} not found; pass --src", file=sys.stderr)
         return 2

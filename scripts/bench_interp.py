@@ -24,11 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
 
-
-def _motion_everywhere(clip):
-    return clip.std.SetFrameProps(AinimotionInterval="motion")
+from ainimotion_vs.evaluation import find_shared_data  # noqa: E402
+from ainimotion_vs.evaluation.chains import motion_everywhere as _motion_everywhere  # noqa: E402
 
 
 def _render(node) -> float:
@@ -98,8 +96,6 @@ def bench_backend(path: Path, frames: int, width: int, backend: str) -> tuple[fl
 
 
 def main(argv: list[str] | None = None) -> int:
-    from conftest import shared_data_dir
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clips", default="onepiece_demo.mp4:60,digimon_trailer_720p.mp4:120",
                     help="comma list of FILE:START from ../shared/data/clips")
@@ -111,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backend-frames", type=int, default=12)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    data = shared_data_dir()
+    data = find_shared_data()
     if data is None:
         print("bench_interp: ../shared/data not found (set AINIMOTION_SHARED_DATA)", file=sys.stderr)
         return 2

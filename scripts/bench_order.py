@@ -10,10 +10,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import vapoursynth as vs
 from ainimotion_vs import gate, interpolate, upscale
 from ainimotion_vs.backends import InferenceStats
+from ainimotion_vs.evaluation import require_shared_data
 core = vs.core
+data = require_shared_data()
 rows = []
 for name, path, start in [("onepiece", "onepiece_demo.mp4", 60), ("digimon", "digimon_trailer_720p.mp4", 120)]:
-    src = core.bs.VideoSource(str(Path(__file__).resolve().parents[2] / "shared" / "data" / "clips" / path))[start:start + 24]
+    src = core.bs.VideoSource(str(data / "clips" / path))[start:start + 24]
     src = src.resize.Bicubic(320, round(src.height * 320 / src.width / 2) * 2)
     for order in ("upscale first", "interpolate first"):
         su, si = InferenceStats(), InferenceStats()

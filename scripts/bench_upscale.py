@@ -82,9 +82,9 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for torch and VapourSynth")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
-    from tests.conftest import shared_data_dir
+    from ainimotion_vs.evaluation import find_shared_data
 
-    data = shared_data_dir()
+    data = find_shared_data()
     clip = str(data / "clips" / "digimon_trailer_720p.mp4") if data else None
     if args.gpu:
         sizes = args.sizes or "1920x1080"

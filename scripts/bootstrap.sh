@@ -49,7 +49,7 @@ fi
 stamp="$venv/.ainimotion-stamp"
 # Keyed by what pip builds from: the metadata and the gate's C extension (rebuilt when it changes).
 # The stamp's second line lists the extras installed; a request for a subset of them is done.
-key="$(cat pyproject.toml setup.py ainimotion_vs/_gatevs.c | sha256sum | cut -c1-16)"
+key="$(cat pyproject.toml setup.py ainimotion_vs/gating/_gatevs.c | sha256sum | cut -c1-16)"
 want_extras=$(echo "$extras" | tr ',' '\n' | sed '/^$/d' | sort -u)
 if [ -f "$stamp" ] && [ "$(head -n1 "$stamp")" = "$key" ]; then
   have_extras=$(tail -n +2 "$stamp")
@@ -66,7 +66,7 @@ echo "bootstrap: installing ainimotion_vs$([ -n "$extras" ] && echo "[$extras]")
 "$venv/bin/python" -m pip install -q -e "$spec" >&2
 # The gate's filter is an optional build (pip stays quiet when it fails): say so here.
 # (one glob per platform: 'ls a*.so b*.pyd' fails whenever one of them matches nothing)
-case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) lib_glob='ainimotion_vs/_gatevs*.pyd' ;; *) lib_glob='ainimotion_vs/_gatevs*.so' ;; esac
+case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) lib_glob='ainimotion_vs/gating/_gatevs*.pyd' ;; *) lib_glob='ainimotion_vs/gating/_gatevs*.so' ;; esac
 if ! compgen -G "$lib_glob" >/dev/null; then
   echo "bootstrap: warning: the gate's VapourSynth filter was not built (no C compiler, or a build error:" >&2
   echo "  see '$venv/bin/python -m pip install -e . -v'); gate() will run its slower numpy path" >&2

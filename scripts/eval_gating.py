@@ -14,7 +14,10 @@ Detectors (each skipped with a note when its package or plugin is missing):
   scxvid    core.scxvid.Scxvid -> _SceneChangePrev                (cuts)
   mvtools   core.mv.Super/Analyse/SCDetection, defaults           (cuts)
   dedup     mean |dY| (PlaneStatsDiff) < 1/255: a global "dedup" hold test (holds)
-  ssim      luma SSIM (Gaussian 11x11, sigma 1.5) > 0.999          (holds)
+  ssim      luma SSIM (ainimotion_vs.evaluation.ssim) > 0.999     (holds)
+
+content, adaptive (scenedetect), scxvid and mvtools come with the 'eval' extra
+(pip install 'ainimotion_vs[eval]'); the script names what is missing before it starts.
 
 Usage:  .venv/bin/python scripts/eval_gating.py [--clips a,b] [--detectors gate,luma] [--json OUT]
 Tables go to stdout; progress to stderr.
@@ -33,7 +36,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ainimotion_vs._labels import ClipLabels, Score, format_ranges, load_labels, score_cuts, score_holds  # noqa: E402
+from ainimotion_vs.evaluation import (  # noqa: E402
+    LABELS_DIR,
+    ClipLabels,
+    Score,
+    format_ranges,
+    load_label_dir,
+    missing_eval,
+    require_shared_data,
+    score_cuts,
+    score_holds,
+    ssim,
+)
 
 log = logging.getLogger("ainimotion_vs.eval")
 
@@ -113,8 +127,6 @@ def _prev_flags(clip) -> set[int]:
 def detect_scxvid(path: Path) -> Prediction:
     import vapoursynth as vs
 
-    if not hasattr(vs.core, "scxvid"):
-        raise ModuleNotFoundError("scxvid plugin missing: pip install vapoursynth-scxvid")
     return Prediction(cuts=_prev_flags(vs.core.scxvid.Scxvid(_source(path))))
 
 
@@ -122,8 +134,6 @@ def detect_mvtools(path: Path) -> Prediction:
     import vapoursynth as vs
 
     core = vs.core
-    if not hasattr(core, "mv"):
-        raise ModuleNotFoundError("mvtools plugin missing: pip install vapoursynth-mvtools")
     clip = _source(path)
     vectors = core.mv.Analyse(core.mv.Super(clip), isb=False)  # forward vectors -> _SceneChangePrev
     return Prediction(cuts=_prev_flags(core.mv.SCDetection(clip, vectors)))
@@ -132,16 +142,16 @@ def detect_mvtools(path: Path) -> Prediction:
 _STATS_CACHE: dict[tuple[Path, bool], tuple[list[float], list[float]]] = {}
 
 
-def _luma_stats(path: Path, *, ssim: bool) -> tuple[list[float], list[float]]:
+def _luma_stats(path: Path, *, want_ssim: bool) -> tuple[list[float], list[float]]:
     """Per interval: PlaneStatsDiff of luma (0..1) and, when asked, luma SSIM (one decode, cached)."""
-    for key in ((path, ssim), (path, True)):
+    for key in ((path, want_ssim), (path, True)):
         if key in _STATS_CACHE:
             return _STATS_CACHE[key]
-    _STATS_CACHE[(path, ssim)] = result = _luma_pass(path, ssim=ssim)
+    _STATS_CACHE[(path, want_ssim)] = result = _luma_pass(path, want_ssim=want_ssim)
     return result
 
 
-def _luma_pass(path: Path, *, ssim: bool) -> tuple[list[float], list[float]]:
+def _luma_pass(path: Path, *, want_ssim: bool) -> tuple[list[float], list[float]]:
     import numpy as np
     import vapoursynth as vs
 
@@ -152,50 +162,35 @@ def _luma_pass(path: Path, *, ssim: bool) -> tuple[list[float], list[float]]:
     diffs: list[float] = []
     ssims: list[float] = []
     prev = None
+    peak = (1 << clip.format.bits_per_sample) - 1
     for n, f in enumerate(stats.frames()):
         diffs.append(float(f.props["PlaneStatsDiff"]))
-        if ssim:
-            y = np.asarray(f[0]).astype(np.float32)
+        if want_ssim:
+            y = np.asarray(f[0]).copy()
             if prev is not None:
-                ssims.append(_ssim(prev, y))
+                ssims.append(ssim(prev, y, data_range=peak))
             prev = y
     return diffs[:-1], ssims
 
 
-def _ssim(a, b) -> float:
-    import cv2
-    import numpy as np
-
-    peak = 255.0
-    c1, c2 = (0.01 * peak) ** 2, (0.03 * peak) ** 2
-
-    def blur(x):
-        return cv2.GaussianBlur(x, (11, 11), 1.5)
-
-    ma, mb = blur(a), blur(b)
-    va = blur(a * a) - ma * ma
-    vb = blur(b * b) - mb * mb
-    cov = blur(a * b) - ma * mb
-    s = ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2))
-    return float(np.mean(s))
-
-
 def detect_luma(path: Path) -> Prediction:
-    diffs, _ = _luma_stats(path, ssim=False)
+    diffs, _ = _luma_stats(path, want_ssim=False)
     return Prediction(cuts={n + 1 for n, d in enumerate(diffs) if d > LUMA_CUT_THRESHOLD})
 
 
 def detect_dedup(path: Path) -> Prediction:
-    diffs, _ = _luma_stats(path, ssim=False)
+    diffs, _ = _luma_stats(path, want_ssim=False)
     return Prediction(holds={n for n, d in enumerate(diffs) if d < DEDUP_HOLD_THRESHOLD})
 
 
 def detect_ssim(path: Path) -> Prediction:
-    import cv2  # noqa: F401  (fail early with the install hint)
-
-    _, ssims = _luma_stats(path, ssim=True)
+    _, ssims = _luma_stats(path, want_ssim=True)
     return Prediction(holds={n for n, s in enumerate(ssims) if s > SSIM_HOLD_THRESHOLD})
 
+
+NEEDS: dict[str, tuple[str, ...]] = {"content": ("scenedetect",), "adaptive": ("scenedetect",),
+                                    "scxvid": ("scxvid",), "mvtools": ("mvtools",)}
+"""The parts of the 'eval' extra each detector needs (the others need only the package)."""
 
 DETECTORS: dict[str, tuple[Callable[[Path], Prediction], str]] = {
     "gate": (detect_gate, "ainimotion_vs.gate()"),
@@ -210,19 +205,6 @@ DETECTORS: dict[str, tuple[Callable[[Path], Prediction], str]] = {
 
 
 # ---------------------------------------------------------------- evaluation
-
-def _data_dir(arg: str | None) -> Path:
-    import os
-
-    cands = [Path(arg)] if arg else []
-    env = os.environ.get("AINIMOTION_SHARED_DATA")
-    cands += [Path(env)] if env else []
-    cands += [REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data"]
-    for c in cands:
-        if (c / "clips").is_dir():
-            return c
-    raise SystemExit("eval_gating: footage folder not found; pass --data /path/to/shared/data or set AINIMOTION_SHARED_DATA.")
-
 
 def _fmt(x: float | None) -> str:
     return "   -  " if x is None else f"{x:6.3f}"
@@ -263,7 +245,7 @@ def _table(title: str, kind: str, names: list[str], clips: list[str], scores: di
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", help="shared data folder (with clips/); default ../shared/data")
-    ap.add_argument("--labels", default=str(REPO / "tests" / "labels"), help="label folder")
+    ap.add_argument("--labels", default=str(LABELS_DIR), help="label folder")
     ap.add_argument("--clips", help="comma-separated clip names (default: every label file)")
     ap.add_argument("--detectors", default=",".join(DETECTORS), help=f"comma-separated, from {','.join(DETECTORS)}")
     ap.add_argument("--json", dest="json_out", help="also write every score and false detection here")
@@ -271,8 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
 
-    data = _data_dir(args.data)
-    labs: dict[str, ClipLabels] = {p.stem: load_labels(p) for p in sorted(Path(args.labels).glob("*.txt"))}
+    try:
+        data = require_shared_data(args.data)
+    except FileNotFoundError as exc:
+        raise SystemExit(f"eval_gating: {exc}") from None
+    labs: dict[str, ClipLabels] = load_label_dir(args.labels)
     if args.clips:
         want = args.clips.split(",")
         missing = [c for c in want if c not in labs]
@@ -287,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     clips = list(labs)
     preds: dict[str, dict[str, Prediction]] = {d: {} for d in names}
     skipped: dict[str, str] = {}
+    for d in names:  # say what is missing before any work is done
+        missing = missing_eval(*NEEDS.get(d, ()))
+        if missing:
+            skipped[d] = f"needs {', '.join(missing)} from the 'eval' extra: pip install 'ainimotion_vs[eval]'"
+            log.warning("eval_gating: skipping %s: %s", d, skipped[d])
     for d in names:
         fn = DETECTORS[d][0]
         for c in clips:

@@ -3,8 +3,9 @@
 
 1. ``triplets``: frames A, B, C where B is the true in-between of A and C; interpolate A and C
    at t=0.5 with interpolate() itself (RGB24 clip, gate=False, intervals labelled motion, the
-   fallback measured but never applied) and score against B: PSNR (8-bit RGB) and SSIM (luma,
-   Gaussian 11x11, sigma 1.5) of the model frame, the linear blend and a duplicate of A.
+   fallback measured but never applied) and score against B: PSNR (8-bit RGB) and SSIM (BT.709
+   luma; both from ainimotion_vs.evaluation.metrics) of the model frame, the linear blend and a
+   duplicate of A.
    Sets: ``dev`` = the 20 folders of ../shared/data/triplets (native size); ``mined`` = equally
    spaced consecutive drawings (A, B, C drawing starts with B-A == C-B <= 3 frames, no cut or
    ignored interval between) taken from the hand labels in tests/labels/, at --width;
@@ -12,10 +13,10 @@
    motion, where the model fails most.
 2. ``fallback``: for the default FallbackSettings and a sweep of ratios and both targets, how
    often the rule fires and its effect: mean / bottom-10% / worst PSNR with and without it.
-3. ``cuts``: the real clips with verified cuts, around every cut at --cut-width, through
-   interpolate() with the gate at factor 2 and at 60000/1001: the number of output frames that
-   mix two shots (an output frame in the cut interval that is not pixel-identical to a source
-   frame). Must be 0.
+3. ``cuts``: the real clips with hand-labelled cuts (tests/labels), around every cut at
+   --cut-width, through interpolate() with the gate at factor 2 and at 60000/1001: the number of
+   output frames that mix two shots (ainimotion_vs.evaluation.chains.mixes_shots; needs pillow
+   from the 'eval' extra), and what each cut-interval frame is (AinimotionSource). Must be 0.
 
 Usage: .venv/bin/python scripts/eval_interp.py [--parts triplets,fallback,cuts] [--width 384]
        [--per-clip 12] [--cut-width 320] [--backend torch] [--json OUT]
@@ -37,7 +38,10 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
+
+from ainimotion_vs.evaluation import load_label_dir, psnr, require_eval, require_shared_data, ssim  # noqa: E402
+from ainimotion_vs.evaluation.chains import frames_in_interval, mixes_shots  # noqa: E402
+from ainimotion_vs.evaluation.frames import clip_rgb24_frames, frame_rgb24, read_rgb, rgb24_clip  # noqa: E402
 
 log = logging.getLogger("eval_interp")
 
@@ -45,12 +49,6 @@ log = logging.getLogger("eval_interp")
 # Left out: popteamepic (24p drawings in a 2/3 cadence at ~60 fps: uneven spacing), slides (not animation).
 MINE_CLIPS = ("anohana_shot_24fps", "digimon_trailer_720p", "konobi07_shot_24fps",
               "konobi12_shot_24fps", "onepiece_demo", "tom_and_jerry_480p")
-# Verified cuts (first frame of the new shot) from ../shared/data/SOURCES.md.
-CUTS = {
-    "onepiece_demo.mp4": (100,),
-    "digimon_trailer_720p.mp4": (311, 388, 604, 675, 741, 923, 1000),
-    "tom_and_jerry_480p.mp4": (65, 189, 502),
-}
 CUT_RADIUS = 8
 """Frames each side of a cut that the cut check renders (the gate sees its full window inside)."""
 
@@ -72,72 +70,15 @@ class Triplet:
     dist_ab: float
 
 
-# ---------------------------------------------------------------- metrics
-
-
-def psnr(x: np.ndarray, y: np.ndarray) -> float:
-    mse = float(np.mean((x.astype(np.float64) - y.astype(np.float64)) ** 2))
-    return 99.0 if mse == 0 else 10 * math.log10(255.0**2 / mse)
-
-
-def _gauss(img: np.ndarray, sigma: float = 1.5, radius: int = 5) -> np.ndarray:
-    k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
-    k /= k.sum()
-    pad = np.pad(img, radius, mode="reflect")
-    rows = sum(k[i] * pad[:, i : i + img.shape[1]] for i in range(2 * radius + 1))
-    return sum(k[i] * rows[i : i + img.shape[0], :] for i in range(2 * radius + 1))
-
-
-def ssim(x: np.ndarray, y: np.ndarray) -> float:
-    """Luma SSIM (BT.709 weights) of two uint8 RGB arrays (H, W, 3), Gaussian window 11x11, sigma 1.5."""
-    w = np.array([0.2126, 0.7152, 0.0722])
-    a, b = (im.astype(np.float64) @ w for im in (x, y))
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mu_a, mu_b = _gauss(a), _gauss(b)
-    va, vb = _gauss(a * a) - mu_a**2, _gauss(b * b) - mu_b**2
-    cov = _gauss(a * b) - mu_a * mu_b
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (va + vb + c2))
-    return float(s.mean())
-
-
-# ---------------------------------------------------------------- frames
-
-
-def _read_png(path: Path) -> np.ndarray:
-    import av
-
-    with av.open(str(path)) as c:
-        return next(c.decode(video=0)).to_ndarray(format="rgb24")
-
-
-def _to_np(frame) -> np.ndarray:
-    return np.stack([np.asarray(frame[p]) for p in range(3)], -1).copy()
-
-
-def _rgb_clip(arrays: list[np.ndarray]):
-    import vapoursynth as vs
-
-    h, w, _ = arrays[0].shape
-    blank = vs.core.std.BlankClip(format=vs.RGB24, width=w, height=h, length=len(arrays), fpsnum=24, fpsden=1, keep=True)
-
-    def _fill(n, f):
-        out = f.copy()
-        for p in range(3):
-            np.copyto(np.asarray(out[p]), arrays[n][:, :, p])
-        return out
-
-    return vs.core.std.ModifyFrame(blank, blank, _fill)
-
-
 def model_middle(a: np.ndarray, c: np.ndarray, backend: str) -> tuple[np.ndarray, tuple[float, float, float]]:
     """interpolate() between A and C at t=0.5: the model frame and its fallback distances."""
     from ainimotion_vs.interpolate import FallbackSettings, interpolate
 
-    clip = _rgb_clip([a, c]).std.SetFrameProps(AinimotionInterval="motion")
+    clip = rgb24_clip([a, c]).std.SetFrameProps(AinimotionInterval="motion")
     never = FallbackSettings(ratio=math.inf)  # measure, never replace
     f = interpolate(clip, factor=2, gate=False, fallback_settings=never, backend=backend).get_frame(1)
     p = f.props
-    return _to_np(f), (p["AinimotionDistA"], p["AinimotionDistB"], p["AinimotionDistAB"])
+    return frame_rgb24(f), (p["AinimotionDistA"], p["AinimotionDistB"], p["AinimotionDistAB"])
 
 
 def mine(labels, *, gap: int = 1) -> list[tuple[int, int, int]]:
@@ -158,18 +99,18 @@ def mine(labels, *, gap: int = 1) -> list[tuple[int, int, int]]:
 def _score(name: str, set_name: str, a, b, c, backend: str) -> Triplet:
     m, d = model_middle(a, c, backend)
     blend = np.clip(np.rint((a.astype(np.float32) + c) / 2), 0, 255).astype(np.uint8)
-    return Triplet(name, set_name, psnr(m, b), psnr(blend, b), psnr(a, b), ssim(m, b), ssim(blend, b), ssim(a, b), *d)
+    return Triplet(name, set_name, *(psnr(x, b, data_range=255) for x in (m, blend, a)),
+                   *(ssim(x, b, data_range=255) for x in (m, blend, a)), *d)
 
 
 def eval_triplets(data: Path, *, width: int, per_clip: int, backend: str, sets: tuple[str, ...]) -> list[Triplet]:
     import vapoursynth as vs
 
-    from ainimotion_vs._labels import load_labels
-
     rows: list[Triplet] = []
+    all_labels = load_label_dir()
     if "dev" in sets:
         for d in sorted(p for p in (data / "triplets").iterdir() if p.is_dir()):
-            a, b, c = (_read_png(d / f"frame{i}.png") for i in (1, 2, 3))
+            a, b, c = (read_rgb(d / f"frame{i}.png") for i in (1, 2, 3))
             t0 = time.perf_counter()
             rows.append(_score(d.name, "dev", a, b, c, backend))
             log.info("dev %s %.1fs", d.name, time.perf_counter() - t0)
@@ -177,8 +118,7 @@ def eval_triplets(data: Path, *, width: int, per_clip: int, backend: str, sets: 
         if set_name not in sets:
             continue
         for name in MINE_CLIPS:
-            lab_path = REPO / "tests" / "labels" / f"{name}.txt"
-            labels = load_labels(lab_path)
+            labels = all_labels[name]
             path = data / "clips" / labels.clip
             if not path.exists():
                 log.warning("skip %s: %s not found", name, path)
@@ -193,7 +133,7 @@ def eval_triplets(data: Path, *, width: int, per_clip: int, backend: str, sets: 
             rgb = src.resize.Bicubic(width, h, format=vs.RGB24, matrix_in_s=matrix)
             for i in pick:
                 a_n, b_n, c_n = found[i]
-                a, b, c = (_to_np(rgb.get_frame(n)) for n in (a_n, b_n, c_n))
+                a, b, c = (frame_rgb24(rgb.get_frame(n)) for n in (a_n, b_n, c_n))
                 rows.append(_score(f"{name}_{a_n}_{b_n}_{c_n}", set_name, a, b, c, backend))
             log.info("%s %s: %d triplets", set_name, name, len(pick))
     return rows
@@ -266,11 +206,13 @@ def print_fallback(rows: list[Triplet], ratios: list[float]) -> None:
 def eval_cuts(data: Path, *, width: int, backend: str) -> list[dict]:
     import vapoursynth as vs
 
-    from ainimotion_vs._timing import source_position
     from ainimotion_vs.interpolate import interpolate
 
     out = []
-    for fname, cuts in CUTS.items():
+    for labels in load_label_dir().values():
+        if not labels.cuts:
+            continue
+        fname, cuts = labels.clip, sorted(labels.cuts)
         path = data / "clips" / fname
         if not path.exists():
             log.warning("skip %s: not found", path)
@@ -281,27 +223,20 @@ def eval_cuts(data: Path, *, width: int, backend: str) -> list[dict]:
         for cut in cuts:
             lo, hi = max(0, cut - CUT_RADIUS), min(src.num_frames, cut + CUT_RADIUS)
             part = small[lo:hi]
+            before, after = clip_rgb24_frames(part[cut - 1 - lo : cut + 1 - lo])
             in_fps = Fraction(part.fps.numerator, part.fps.denominator)
             for label, kw in (("x2", {"factor": 2}), ("60000/1001", {"fps": Fraction(60000, 1001)})):
                 res = interpolate(part, **kw, backend=backend)
                 out_fps = Fraction(res.fps.numerator, res.fps.denominator)
                 mixed = in_cut = 0
                 kinds: dict[str, int] = {}
-                for j in range(res.num_frames):
-                    n, t = source_position(j, in_fps, out_fps)
-                    if n + lo != cut - 1 or t == 0:
-                        continue
+                for j in frames_in_interval(cut - 1 - lo, length=res.num_frames, in_fps=in_fps, out_fps=out_fps):
                     in_cut += 1
                     f = res.get_frame(j)
                     kind = f.props["AinimotionSource"]
                     kind = kind.decode() if isinstance(kind, bytes) else kind
                     kinds[kind] = kinds.get(kind, 0) + 1
-                    pix = [np.asarray(f[p]) for p in range(f.format.num_planes)]
-                    same = [
-                        all(np.array_equal(x, np.asarray(g[p])) for p, x in enumerate(pix))
-                        for g in (part.get_frame(n), part.get_frame(n + 1))
-                    ]
-                    mixed += not any(same)
+                    mixed += mixes_shots(clip_rgb24_frames(res[j])[0], before, after)
                 out.append({"clip": fname, "cut": cut, "rate": label, "frames_in_cut": in_cut, "mixed": mixed, "kinds": kinds})
             log.info("cuts %s %d done", fname, cut)
     return out
@@ -309,6 +244,7 @@ def eval_cuts(data: Path, *, width: int, backend: str) -> list[dict]:
 
 def print_cuts(rows: list[dict]) -> None:
     print("\n## Cuts: output frames inside the cut interval that mix two shots (must be 0), gated, at reduced size")
+    print("(mixed: further than CROSS_CUT_RATIO x d(A, B) from both sides, ainimotion_vs.evaluation.chains)")
     print(f"{'clip':28s} {'cut':>5s} {'rate':>11s} {'frames':>6s} {'mixed':>5s}  sources")
     for r in rows:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["kinds"].items()))
@@ -317,8 +253,6 @@ def print_cuts(rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from conftest import shared_data_dir
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--parts", default="triplets,fallback,cuts", help="comma list of triplets, fallback, cuts")
     ap.add_argument("--sets", default="dev,mined,wide", help="triplet sets: dev, mined, wide")
@@ -328,14 +262,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ratios", default="0.6,0.7,0.8,1.0,1.5", help="fallback ratios to sweep")
     ap.add_argument("--backend", default="torch")
     ap.add_argument("--json", type=Path, help="write the raw rows here")
+    ap.add_argument("--data", type=Path, help="footage folder (default $AINIMOTION_SHARED_DATA or ../shared/data)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     logging.getLogger("ainimotion_vs").setLevel(logging.WARNING)
-    data = shared_data_dir()
-    if data is None:
-        print("eval_interp: ../shared/data not found (set AINIMOTION_SHARED_DATA)", file=sys.stderr)
+    try:
+        data = require_shared_data(args.data)
+    except FileNotFoundError as exc:
+        print(f"eval_interp: {exc}", file=sys.stderr)
         return 2
     parts = set(args.parts.split(","))
+    if "cuts" in parts:
+        require_eval("pillow", who="eval_interp --parts cuts")
     raw: dict[str, object] = {}
     t0 = time.perf_counter()
     if parts & {"triplets", "fallback"}:

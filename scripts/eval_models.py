@@ -9,6 +9,9 @@
    abs difference), and PSNR vs Lanczos on clean x2/x4 downscales of native 720p/1080p crops
    (model x4, then Lanczos back to the original size for x2), plus the mean level shift.
 
+PSNR is ainimotion_vs.evaluation's; needs pillow from the 'eval' extra
+(pip install 'ainimotion_vs[eval]').
+
 Usage: python scripts/eval_models.py [--part rife|upscale|all] [--crop 128x96] [--max-stills 6] [--hr-crop 256] [--threads 2]
 """
 from __future__ import annotations
@@ -23,17 +26,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-
-def _read_rgb(path: Path) -> np.ndarray:
-    import av
-
-    with av.open(str(path)) as c:
-        return next(c.decode(video=0)).to_ndarray(format="rgb24")
-
-
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+from ainimotion_vs.evaluation import psnr, require_eval, require_shared_data  # noqa: E402
+from ainimotion_vs.evaluation.frames import read_rgb  # noqa: E402
 
 
 def _to8(x: np.ndarray) -> np.ndarray:
@@ -49,7 +43,7 @@ def eval_rife(data: Path) -> None:
     net = load_network("rife-4.25")
     rows = []
     for d in sorted(p for p in (data / "triplets").iterdir() if p.is_dir()):
-        f1, f2, f3 = (_read_rgb(d / f"frame{i}.png") for i in (1, 2, 3))
+        f1, f2, f3 = (read_rgb(d / f"frame{i}.png") for i in (1, 2, 3))
         h, w = f1.shape[:2]
         ph, pw = -(-h // 64) * 64, -(-w // 64) * 64
 
@@ -61,7 +55,7 @@ def eval_rife(data: Path) -> None:
             mid = net.interpolate(prep(f1), prep(f3), 0.5)[0, :, :h, :w].permute(1, 2, 0).numpy()
         dt = time.perf_counter() - t0
         blend = np.round((f1.astype(np.float64) + f3) / 2).astype(np.uint8)
-        rows.append((d.name, f"{w}x{h}", _psnr(_to8(mid), f2), _psnr(blend, f2), _psnr(f1, f2), dt))
+        rows.append((d.name, f"{w}x{h}", psnr(_to8(mid), f2, data_range=255), psnr(blend, f2, data_range=255), psnr(f1, f2, data_range=255), dt))
     print("\n## RIFE rife-4.25, t=0.5, PSNR vs the real middle frame (8-bit RGB, dB)\n")
     print(f"| {'triplet':40} | size      |  rife | blend |   dup | rife-blend | s/frame |")
     print(f"|{'-' * 42}|-----------|-------|-------|-------|------------|---------|")
@@ -115,7 +109,7 @@ def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int, max_stills: in
         files = {wf.format: found[1][wf.name] for wf in spec.files_of("ncnn")}
         means, maxes = [], []
         for p in stills:
-            img = _read_rgb(p)
+            img = read_rgb(p)
             y0, x0 = max(0, (img.shape[0] - ch) // 2), max(0, (img.shape[1] - cw) // 2)
             c = img[y0 : y0 + ch, x0 : x0 + cw].astype(np.float32) / 255.0
             ref = run_ncnn(files["ncnn-param"], files["ncnn-bin"], c)
@@ -134,7 +128,7 @@ def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int, max_stills: in
         for factor in (2, 4):
             pm, pl, shift = [], [], []
             for p in native:
-                img = _read_rgb(p)
+                img = read_rgb(p)
                 y0, x0 = (img.shape[0] - hr_crop) // 2, (img.shape[1] - hr_crop) // 2
                 hr = img[y0 : y0 + hr_crop, x0 : x0 + hr_crop]
                 lr = _lanczos(hr, hr_crop // factor, hr_crop // factor)
@@ -143,8 +137,8 @@ def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int, max_stills: in
                 sr8 = _to8(sr)
                 if factor != 4:
                     sr8 = _lanczos(sr8, hr_crop, hr_crop)
-                pm.append(_psnr(sr8, hr))
-                pl.append(_psnr(_lanczos(lr, hr_crop, hr_crop), hr))
+                pm.append(psnr(sr8, hr, data_range=255))
+                pl.append(psnr(_lanczos(lr, hr_crop, hr_crop), hr, data_range=255))
                 shift.append(float(sr8.mean()) - float(hr.mean()))
             print(
                 f"| {name:24} | x{factor}     | {np.mean(pm):5.2f} | {np.mean(pl):7.2f} | {np.mean(pm) - np.mean(pl):+13.2f} | {np.mean(shift):+11.2f} |"
@@ -163,11 +157,11 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from tests.conftest import shared_data_dir
-
-    data = args.data or shared_data_dir()
-    if data is None:
-        print("eval_models: no ../shared/data folder; pass --data", file=sys.stderr)
+    try:
+        require_eval("pillow", who="eval_models")
+        data = require_shared_data(args.data)
+    except (ImportError, FileNotFoundError) as exc:  # MissingPluginError is an ImportError
+        print(f"eval_models: {exc}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     if args.part in ("rife", "all"):

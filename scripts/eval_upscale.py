@@ -12,6 +12,8 @@
    looking better (it removes the softness and noise the reference still has).
 
 Sizes are small (crops, downscaled clips) to keep the run to a few minutes on 2 CPU cores.
+PSNR and SSIM are ainimotion_vs.evaluation's, on outputs rounded to 8-bit levels. Needs pillow
+from the 'eval' extra (pip install 'ainimotion_vs[eval]').
 
 Usage: python scripts/eval_upscale.py [--part ncnn,holds,colour,psnr] [--stills 6] [--frames 36]
        [--clip-width 160] [--backend torch] [--threads 2]
@@ -31,15 +33,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ainimotion_vs.evaluation import load_label_dir, luma, psnr, require_eval, require_shared_data, ssim  # noqa: E402
+from ainimotion_vs.evaluation.frames import clip_to_array, clips_from_array, read_rgb  # noqa: E402
+
 MODELS = ("realesr-animevideov3", "realesrgan-x4plus-anime")
 HOLD_CLIPS = ("konobi07_shot_24fps", "anohana_shot_24fps", "onepiece_demo")
-
-
-def _read_rgb(path: Path) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"))
 
 
 def _centre(a: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -48,8 +46,6 @@ def _centre(a: np.ndarray, w: int, h: int) -> np.ndarray:
 
 
 def _rgbs_clip(img8: np.ndarray):
-    from ainimotion_vs.backends._frames import clips_from_array
-
     return clips_from_array(img8.transpose(2, 0, 1).astype(np.float32) / 255.0)[0]
 
 
@@ -57,41 +53,14 @@ def _rgb_array(clip, n: int = 0) -> np.ndarray:
     """Frame ``n`` as (H, W, 3) float in [0, 255] (RGBS clips as they are; others via RGBS)."""
     import vapoursynth as vs
 
-    from ainimotion_vs.backends._frames import clip_to_array
-
     if clip.format.id != vs.RGBS:
         clip = clip.resize.Point(format=vs.RGBS)
     return clip_to_array(clip, n).transpose(1, 2, 0).astype(np.float64) * 255.0
 
 
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((np.clip(np.round(a), 0, 255) - b) ** 2)
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
-
-
-def _luma(rgb: np.ndarray) -> np.ndarray:
-    return rgb @ np.array([0.2126, 0.7152, 0.0722])
-
-
-def _ssim(a: np.ndarray, b: np.ndarray) -> float:
-    """SSIM on luma (8-bit scale), 11x11 Gaussian window, sigma 1.5 (Wang et al. 2004)."""
-    import torch
-    import torch.nn.functional as F
-
-    x = torch.from_numpy(_luma(np.clip(np.round(a), 0, 255)))[None, None]
-    y = torch.from_numpy(_luma(b))[None, None]
-    g = torch.exp(-((torch.arange(11, dtype=torch.float64) - 5) ** 2) / (2 * 1.5**2))
-    g = (g / g.sum())[:, None] @ (g / g.sum())[None, :]
-    win = g[None, None]
-
-    def f(t):
-        return F.conv2d(t, win)
-
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mx, my = f(x), f(y)
-    sxx, syy, sxy = f(x * x) - mx**2, f(y * y) - my**2, f(x * y) - mx * my
-    s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx**2 + my**2 + c1) * (sxx + syy + c2))
-    return float(s.mean())
+def _to8(x: np.ndarray) -> np.ndarray:
+    """Float [0, 255] output rounded to the 8-bit levels a player would show."""
+    return np.clip(np.round(x), 0, 255)
 
 
 # ---------------------------------------------------------------- 1. ncnn
@@ -115,7 +84,7 @@ def eval_ncnn(data: Path, stills: list[Path], backend: str, crop: tuple[int, int
         files = {wf.format: found[1][wf.name] for wf in get_spec(name).files_of("ncnn")}
         means, maxes, psnrs, t_ours, t_ncnn = [], [], [], 0.0, 0.0
         for p in stills:
-            img = _centre(_read_rgb(p), cw, ch)
+            img = _centre(read_rgb(p), cw, ch)
             t0 = time.perf_counter()
             ours = _rgb_array(upscale(_rgbs_clip(img), model=name, tile=None, backend=backend, reuse=False))
             t1 = time.perf_counter()
@@ -125,7 +94,7 @@ def eval_ncnn(data: Path, stills: list[Path], backend: str, crop: tuple[int, int
             d = np.abs(ours - ref)
             means.append(d.mean())
             maxes.append(d.max())
-            psnrs.append(_psnr(ours, np.round(ref)))
+            psnrs.append(psnr(_to8(ours), np.round(ref), data_range=255))
         n = len(stills)
         print(f"| {name:24} | {np.mean(means):8.1e} | {max(maxes):7.1e} | {np.mean(psnrs):17.2f} | {t_ours / n:11.2f} | {t_ncnn / n:11.2f} |")
 
@@ -135,7 +104,6 @@ def eval_holds(data: Path, frames: int, width: int, backend: str, *, crop: bool)
     import vapoursynth as vs
 
     from ainimotion_vs import gate, upscale
-    from ainimotion_vs._labels import load_labels
     from ainimotion_vs.backends import InferenceStats
 
     how = f"a {width}x{width * 3 // 4} centre crop (compression noise kept)" if crop else f"downscaled to {width} wide"
@@ -143,8 +111,9 @@ def eval_holds(data: Path, frames: int, width: int, backend: str, *, crop: bool)
           f"x4 ({backend}); mean |frame n+1 - frame n| over hold intervals (8-bit luma levels)\n")
     print("| clip                  | hold intervals | ours: mean diff | ours: identical | per-frame: mean diff | per-frame: identical | model runs ours / per-frame |")
     print("|-----------------------|----------------|-----------------|-----------------|----------------------|----------------------|-----------------------------|")
+    all_labels = load_label_dir()
     for stem in HOLD_CLIPS:
-        labels = load_labels(REPO / "tests" / "labels" / f"{stem}.txt")
+        labels = all_labels[stem]
         src = vs.core.bs.VideoSource(str(data / "clips" / f"{stem}.mp4"))[:frames]
         gated = gate(src)
         if crop:
@@ -187,17 +156,17 @@ def eval_colour(stills: list[Path], crop: tuple[int, int], backend: str) -> None
     for label, keep in variants:
         shifts, hf = [], []
         for p in stills:
-            img = _centre(_read_rgb(p), cw, ch).astype(np.float64)
+            img = _centre(read_rgb(p), cw, ch).astype(np.float64)
             clip = _rgbs_clip(img.astype(np.uint8))
             out = upscale(clip, backend=backend, keep_colors=keep, tile=None)
             back = _rgb_array(out.resize.Bilinear(clip.width, clip.height))
             d = (back - img).mean(axis=(0, 1))
-            dl = _luma(back) - _luma(img)
+            dl = luma(back) - luma(img)
             bh, bw = dl.shape[0] // 8 * 8, dl.shape[1] // 8 * 8
             blocks = dl[:bh, :bw].reshape(bh // 8, 8, bw // 8, 8).mean(axis=(1, 3))
             shifts.append(np.append(d, [dl.mean(), np.abs(blocks).mean()]))
-            full = _luma(_rgb_array(out))
-            blur = _luma(_rgb_array(out.resize.Bilinear(clip.width, clip.height).resize.Bicubic(out.width, out.height)))
+            full = luma(_rgb_array(out))
+            blur = luma(_rgb_array(out.resize.Bilinear(clip.width, clip.height).resize.Bicubic(out.width, out.height)))
             hf.append(np.mean((full - blur) ** 2))
         shifts = np.array(shifts)
         results[label] = np.array(hf)
@@ -248,7 +217,7 @@ def eval_psnr(data: Path, hr_crop: tuple[int, int], backend: str) -> None:
         for dname, degrade in degradations.items():
             acc: dict[str, list[tuple[float, float]]] = {k: [] for k in ("keep", "raw", "lanczos", "bicubic")}
             for p in native:
-                hr = _centre(_read_rgb(p), hw, hh)
+                hr = _centre(read_rgb(p), hw, hh)
                 lr = np.asarray(Image.fromarray(hr).resize((hw // factor, hh // factor), Image.LANCZOS))
                 lr = degrade(lr)
                 clip = _rgbs_clip(lr)
@@ -260,7 +229,7 @@ def eval_psnr(data: Path, hr_crop: tuple[int, int], backend: str) -> None:
                     "bicubic": _rgb_array(clip.resize.Bicubic(hw, hh)),
                 }
                 for k, v in outs.items():
-                    acc[k].append((_psnr(v, ref), _ssim(v, ref)))
+                    acc[k].append((psnr(_to8(v), ref, data_range=255), ssim(_to8(v), ref, data_range=255)))
             m = {k: np.mean(np.array(v), axis=0) for k, v in acc.items()}
             cells = " | ".join(f"{m[k][0]:5.2f} / {m[k][1]:.3f}" + (" " * 6 if k == "keep" else "") for k in ("keep", "raw", "lanczos", "bicubic"))
             print(f"| x{factor}     | {dname:10} | {cells} | {m['keep'][0] - m['lanczos'][0]:+18.2f} |")
@@ -282,11 +251,11 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from tests.conftest import shared_data_dir
-
-    data = args.data or shared_data_dir()
-    if data is None:
-        print("eval_upscale: no ../shared/data folder; pass --data", file=sys.stderr)
+    try:
+        require_eval("pillow", who="eval_upscale")
+        data = require_shared_data(args.data)
+    except (ImportError, FileNotFoundError) as exc:  # MissingPluginError is an ImportError
+        print(f"eval_upscale: {exc}", file=sys.stderr)
         return 2
     parts = {p.strip() for p in args.part.split(",")}
     unknown = parts - {"ncnn", "holds", "colour", "psnr"}

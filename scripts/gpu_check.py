@@ -36,9 +36,11 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-from _bench_common import REPO, machine_info, peak_rss_mib, psnr, reset_peak_rss  # noqa: E402
+from ainimotion_vs.evaluation import psnr  # noqa: E402
+from ainimotion_vs.evaluation.measure import machine_info, peak_rss_mib, reset_peak_rss  # noqa: E402
 
 log = logging.getLogger("ainimotion_vs.gpu_check")
 
@@ -77,9 +79,9 @@ class Report:
 def install_weights(src: Path) -> None:
     """Copy the carried weights (``src/<model>/<file>``, ``.xz`` ones decompressed) into
     ``$AINIMOTION_HOME/weights``, where the package looks for them."""
-    from ainimotion_vs.weights import cache_home
+    from ainimotion_vs.cache import cache_dir
 
-    dest_root = cache_home() / "weights"
+    dest_root = cache_dir("weights")
     for model_dir in sorted(p for p in src.iterdir() if p.is_dir()):
         dest = dest_root / model_dir.name
         dest.mkdir(parents=True, exist_ok=True)
@@ -180,12 +182,11 @@ def _backends(dry: bool):
 def parity(rep: Report, clip, dry: bool) -> None:
     import vapoursynth as vs
 
-    from ainimotion_vs._color import color_info, to_rgbs
     from ainimotion_vs.backends import TorchBackend, infer
-    from ainimotion_vs.backends._frames import clip_to_array
+    from ainimotion_vs.evaluation.frames import clip_to_array, rgbs_clip
 
     small = {"rife-4.25": (448, 256), "realesr-animevideov3": (256, 144)}
-    rgb = to_rgbs(clip, color_info(clip))
+    rgb = rgbs_clip(clip)
     n = min(clip.num_frames - 1, 40)
     for model in MODELS:
         w, h = small[model]
@@ -205,7 +206,7 @@ def parity(rep: Report, clip, dry: bool) -> None:
                 rep.add("parity", f"{model} {label}", "FAIL", f"{type(exc).__name__}: {str(exc).strip()[:200]}")
                 continue
             diff = np.abs(out - ref)
-            p = psnr(out, ref, peak=1.0)
+            p = psnr(out, ref, data_range=1.0)
             tol = FP32_MEAN_TOL if label == "fp32" else FP16_MEAN_TOL
             ok = diff.mean() <= tol and p >= MIN_PSNR
             rep.add("parity", f"{model} {label}", "PASS" if ok else "FAIL",
@@ -229,7 +230,7 @@ def model_throughput(rep: Report, dry: bool, frames: int, deadline: float) -> No
     import torch
 
     from ainimotion_vs.backends import infer
-    from ainimotion_vs.backends._frames import clips_from_array
+    from ainimotion_vs.evaluation.frames import clips_from_array
     from ainimotion_vs.models import load_network
 
     sizes = {"realesr-animevideov3": (1920, 1080), "rife-4.25": (2560, 1440)} if not dry else {"realesr-animevideov3": (128, 72), "rife-4.25": (160, 96)}
@@ -311,14 +312,13 @@ def run_chain(rep: Report, name: str, clip, rate: Fraction, height: int, *, naiv
     import torch
 
     from ainimotion_vs.backends import InferenceStats
-    from ainimotion_vs.enhance import EnhanceStats, enhance, output_format
-    from ainimotion_vs.interpolate import interpolate
-    from ainimotion_vs.upscale import upscale
+    from ainimotion_vs.enhance import EnhanceStats, enhance
+    from ainimotion_vs.evaluation.chains import naive_chain
 
     if naive:
         st_it, st_up = InferenceStats(), InferenceStats()
-        it = interpolate(clip.std.SetFrameProps(AinimotionInterval="motion"), factor=2, backend=backend, gate=False, fallback=False, stats=st_it)
-        out = output_format(upscale(it, height=height, backend=backend, keep_colors=True, reuse=False, stats=st_up), 10)
+        out = naive_chain(clip, height=height, factor=2, backend=backend, keep_colors=True, bit_depth=10,
+                          interp_stats=st_it, upscale_stats=st_up)
         calls = lambda: (st_up.calls, st_it.calls)  # noqa: E731
     else:
         stats = EnhanceStats()

@@ -38,6 +38,12 @@ __all__ = [
     "scene_grain_hold",
     "scene_whip_pan",
     "SCENES",
+    "line_art_still",
+    "still_luma",
+    "camera",
+    "grain",
+    "scene_slow_camera",
+    "scene_streaks",
 ]
 
 W, H = 320, 180
@@ -290,3 +296,103 @@ SCENES = {
     "whip_pan": scene_whip_pan,
 }
 """Name -> scenario builder (no arguments), for parametrised tests with readable ids."""
+
+
+# ---- slow camera moves and thin streaks (the hold test must see accumulated drift) ----------
+
+
+def line_art_still(width: int, height: int, seed: int = 12) -> np.ndarray:
+    """A synthetic line-art still (float32 luma) at ``width x height``: a painted background and
+    two characters with 1-2 px anti-aliased outlines (for machines without the shared stills)."""
+    import cv2
+
+    small = draw_character(background(seed), 110, 80)
+    small = draw_character(small, 220, 90, pose=1.0)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+
+
+def still_luma(path: Path, width: int, height: int) -> np.ndarray:
+    """A real still (PNG/JPEG) as float32 BT.709 luma, cropped to ``width:height`` and resized."""
+    import cv2
+
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise FileNotFoundError(path)
+    luma = (0.0722 * img[..., 0] + 0.7152 * img[..., 1] + 0.2126 * img[..., 2]).astype(np.float32)
+    h, w = luma.shape
+    if w * height > h * width:  # too wide: crop the sides
+        cw = h * width // height
+        luma = luma[:, (w - cw) // 2 : (w - cw) // 2 + cw]
+    else:
+        ch = w * height // width
+        luma = luma[(h - ch) // 2 : (h - ch) // 2 + ch]
+    return cv2.resize(luma, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def camera(still: np.ndarray, n: int, *, speed: float, zoom: bool = False) -> list[np.ndarray]:
+    """``n`` views of ``still`` under a slow camera move of ``speed`` px a frame: a diagonal pan,
+    or a push-in whose frame edges move ``speed`` px a frame (sub-pixel bilinear warps of a 10%
+    larger copy, so no border enters the view)."""
+    import cv2
+
+    h, w = still.shape
+    big = cv2.resize(still, (int(w * 1.1), int(h * 1.1)), interpolation=cv2.INTER_CUBIC)
+    cx, cy = big.shape[1] / 2, big.shape[0] / 2
+    views = []
+    for i in range(n):
+        if zoom:
+            s = 1.0 / 1.1 * (1.0 - 2.0 * speed * i / w)  # source pixels per output pixel
+            m = np.float32([[s, 0, cx - s * w / 2], [0, s, cy - s * h / 2]])
+        else:
+            m = np.float32([[1, 0, 0.04 * w + speed * i * 0.8], [0, 1, 0.04 * h + speed * i * 0.6]])
+        views.append(cv2.warpAffine(big, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP))
+    return views
+
+
+def grain(frames: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
+    """``frames`` (float) plus fresh film grain each frame (Gaussian, ``sigma`` code values, 2 px)."""
+    rng = np.random.default_rng(seed)
+    g = rng.normal(0, sigma, frames.shape).astype(np.float32)
+    return frames + (g + np.roll(g, 1, axis=2)) / np.sqrt(2)
+
+
+def scene_slow_camera(still: np.ndarray, *, speed: float, zoom: bool = False, n: int = 24, twos: bool = False) -> Scene:
+    """A still under a slow pan or push-in (``speed`` px a frame), optionally with a character on
+    twos over it: every interval is motion (the picture never repeats)."""
+    views = camera(still, n, speed=speed, zoom=zoom)
+    if twos:
+        h, w = still.shape
+        s = h / 180
+        views = [draw_character(v, w * 0.4 + (i // 2) * 3 * s, h * 0.45, pose=0.4 * (i // 2), scale=s) for i, v in enumerate(views)]
+    return Scene(_u8(views), tuple(["motion"] * (n - 1) + ["cut"]))
+
+
+def scene_streaks(still: np.ndarray, *, n: int = 16, count: int = 60, width: int = 1, contrast: float = 40.0,
+                  on: int = 1, seed: int = 13) -> Scene:
+    """Thin streaks (rain: lines ``width`` px wide, 3-8% of the frame height long, ``contrast``
+    levels brighter) falling over a held drawing, drawn anew every ``on`` frames: those
+    intervals are motion, the others (the streak drawing held) holds."""
+    rng = np.random.default_rng(seed)
+    h, w = still.shape
+    length = (0.03 * h, 0.08 * h)
+    drops = np.column_stack([rng.uniform(0, w, count), rng.uniform(0, h, count), rng.uniform(*length, count)])
+    fall = 0.06 * h
+    frames, labels = [], []
+    for i in range(n):
+        k = i // on
+        img = still.copy()
+        for x, y, ln in drops:
+            y0 = int((y + fall * k) % h)
+            x0 = (x + 0.2 * fall * k) % w
+            # a line x = x0 + 0.2 (y - y0), y0 <= y <= y0 + ln, ``width`` px wide, anti-aliased
+            y1 = min(h, y0 + int(ln))
+            xa, xb = max(0, int(x0) - width - 2), min(w, int(x0 + 0.2 * ln) + width + 3)
+            if y1 <= y0 or xb <= xa:
+                continue
+            yy, xx = np.mgrid[y0:y1, xa:xb].astype(np.float32)
+            alpha = np.clip(width / 2 + 0.5 - np.abs(xx - x0 - 0.2 * (yy - y0)), 0, 1)
+            img[y0:y1, xa:xb] += contrast * alpha
+        frames.append(img)
+        labels.append("hold" if (i + 1) % on else "motion")
+    labels[-1] = "cut"
+    return Scene(_u8(frames), tuple(labels))

@@ -1,11 +1,12 @@
 """Shared test fixtures. Tests use real VapourSynth, real ffmpeg and real models at small sizes."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
+
+from ainimotion_vs.evaluation.footage import find_shared_data
 
 REPO = Path(__file__).resolve().parents[1]
 # Test files live in folders that mirror the package (tests/gating/, tests/render/, ...); the
@@ -13,21 +14,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def shared_data_dir() -> Path | None:
-    """The development footage folder (``../shared/data`` beside the checkout, or $AINIMOTION_SHARED_DATA)."""
-    env = os.environ.get("AINIMOTION_SHARED_DATA")
-    candidates = [Path(env)] if env else []
-    candidates += [REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data"]
-    for c in candidates:
-        if (c / "SOURCES.md").is_file():
-            return c
-    return None
-
-
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path to the real-footage folder; skips the test with a clear reason when it is absent."""
-    d = shared_data_dir()
+    d = find_shared_data()
     if d is None:
         pytest.skip("real footage folder ../shared/data not found (set AINIMOTION_SHARED_DATA)")
     return d

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from ainimotion_vs._timing import output_length, parse_fps, source_position
+from ainimotion_vs._timing import MAX_FPS, output_length, parse_fps, source_position
 from ainimotion_vs.errors import UnsupportedFormatError
 
 NTSC_FILM = Fraction(24000, 1001)
@@ -99,3 +99,39 @@ def test_odd_rate_pairs_cover_every_source_frame_once_at_t0():
     pos = [source_position(j, in_fps, out_fps) for j in range(length)]
     assert all(b >= a for a, b in zip(pos, pos[1:]))
     assert pos[-1][0] == 99 and {n for n, _ in pos} == set(range(100))
+
+
+# ---------------------------------------------------------------- one rate parser for every caller
+
+RATE_TEXTS = {
+    "59.940": NTSC_60, "59.94": NTSC_60, "60000/1001": NTSC_60, "23.976": NTSC_FILM, "23.98": NTSC_FILM,
+    "24000/1001": NTSC_FILM, "24": Fraction(24), "29.97": Fraction(30000, 1001), "119.88": Fraction(120000, 1001),
+    "47.952": Fraction(48000, 1001), "12.5": Fraction(25, 2), "25.0": Fraction(25), "1e3": Fraction(1000),
+    "10000": Fraction(10000),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), RATE_TEXTS.items(), ids=list(RATE_TEXTS))
+def test_every_rate_text_reads_the_same_for_fps_and_cfr(text, expected):
+    from ainimotion_vs.cli import build_parser
+
+    # --fps (the interpolation target) and --cfr (the source conversion) share one parser
+    args = build_parser().parse_args(["enhance", "in.mkv", "--fps", text, "--cfr", text])
+    assert args.fps == args.cfr == parse_fps(text) == expected
+
+
+def test_rate_limit_is_stated():
+    assert parse_fps(MAX_FPS) == MAX_FPS
+    for value in ("1e9", MAX_FPS + 1, 1e9):
+        with pytest.raises(UnsupportedFormatError, match=r"enhance: frame rate .* is above the limit of 10000 fps"):
+            parse_fps(value, func="enhance")
+
+
+def test_cli_refuses_bad_rates_up_front(capsys):
+    from ainimotion_vs.cli import main
+
+    for opt in ("--fps", "--cfr"):
+        with pytest.raises(SystemExit) as exc:
+            main(["enhance", "missing.mkv", opt, "1e9"])
+        assert exc.value.code == 2
+        assert f"argument {opt}: frame rate '1e9' is above the limit of 10000 fps" in capsys.readouterr().err

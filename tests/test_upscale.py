@@ -14,10 +14,13 @@ from ainimotion_vs import gate, upscale
 from ainimotion_vs._graph import interval_label
 from ainimotion_vs.backends import InferenceStats, TorchBackend
 from ainimotion_vs.backends._frames import clip_to_array, clips_from_array
-from ainimotion_vs.errors import UnsupportedFormatError
-from ainimotion_vs.upscale import MEM_BUDGET_ENV, ColorKeep, choose_tile, target_size
+from ainimotion_vs.backends.memory import MEM_BUDGET_ENV
+from ainimotion_vs.errors import SettingsError, UnsupportedFormatError
+from ainimotion_vs.upscale import ColorKeep, choose_tile, target_size
 from tests._synth import scene_cut, x264_roundtrip
 from tests._weights import require
+
+from _tolerance import depth_and_fan_in, reorder_rel_l2
 
 core = vs.core
 MODEL = "realesr-animevideov3"
@@ -109,7 +112,7 @@ def test_target_size_rules():
     ],
 )
 def test_bad_arguments(kwargs, match):
-    with pytest.raises(UnsupportedFormatError, match=match):
+    with pytest.raises(SettingsError, match=match):
         upscale(_blank(640, 360), **kwargs)
 
 
@@ -126,10 +129,10 @@ def test_bad_clips():
 
 def test_bad_memory_budget_env(monkeypatch):
     monkeypatch.setenv(MEM_BUDGET_ENV, "lots")
-    with pytest.raises(UnsupportedFormatError, match=rf"upscale: {MEM_BUDGET_ENV} must be a positive number of MiB .*got 'lots'"):
+    with pytest.raises(SettingsError, match=rf"upscale: {MEM_BUDGET_ENV} must be a positive number of MiB .*got 'lots'"):
         upscale(_blank(64, 48))
     monkeypatch.setenv(MEM_BUDGET_ENV, "-5")
-    with pytest.raises(UnsupportedFormatError, match=rf"{MEM_BUDGET_ENV} must be a positive number"):
+    with pytest.raises(SettingsError, match=rf"{MEM_BUDGET_ENV} must be a positive number"):
         upscale(_blank(64, 48))
 
 
@@ -196,6 +199,9 @@ def test_tiny_frames(still_rgbs):
 
 
 # ---------------------------------------------------------------- tiling
+# The tiling contract (upscale's docstring): within one 8-bit level of the untiled frame. The
+# model's receptive radius (18 convolutions) is a little over the overlap of 16, so pixels at
+# inner tile edges miss a little far context; the rest is summation order (~1e-5).
 def test_tiled_equals_untiled_on_real_frame(still_rgbs, untiled):
     stats = InferenceStats()
     tiled = clip_to_array(upscale(still_rgbs, tile=(48, 40), overlap=16, backend="torch", stats=stats))
@@ -349,9 +355,13 @@ def test_backend_parity_torch_ort_ov(still_rgbs):
         clip = upscale(src, backend=name, stats=stats, height=144)
         out[name] = np.concatenate([p.ravel().astype(np.int32) for p in _planes(clip, 0)])
         assert stats.calls == 1 and clip.format.id == vs.YUV420P8 and (clip.width, clip.height) == (192, 144)
+    # The float results differ by another summation order: at most reorder_rel_l2 = 5.1e-5 of
+    # full scale, 0.013 of an 8-bit level. A pixel changes only where that straddles a rounding
+    # threshold (a fraction of about 0.013), by one level; error diffusion passes less than one
+    # level on to the next pixels, which may flip once more: at most one level, on about 2.6%.
     for name in ("ort", "ov"):
         diff = np.abs(out[name] - out["torch"])
-        assert diff.max() <= 2 and diff.mean() < 0.05, (name, diff.max(), diff.mean())
+        assert diff.max() <= 1 and diff.mean() < 0.05, (name, diff.max(), diff.mean())
 
 
 def test_matches_ncnn_reference_on_real_frame(still, still_rgbs, untiled):
@@ -364,8 +374,11 @@ def test_matches_ncnn_reference_on_real_frame(still, still_rgbs, untiled):
     files = found[1]
     ref = run_ncnn(files["realesr-animevideov3-x4.param"], files["realesr-animevideov3-x4.bin"], still.transpose(1, 2, 0))
     ref = np.clip(ref, 0, 1).transpose(2, 0, 1)
-    diff = np.abs(untiled - ref)
-    assert diff.mean() < 1e-3 and diff.max() < 2 / 255, (diff.mean(), diff.max())
+    from ainimotion_vs.models import build_network
+
+    # both fp32: only the summation order differs (ncnn's Winograd and packed kernels)
+    rel = float(np.linalg.norm(untiled - ref) / np.linalg.norm(ref))
+    assert rel <= reorder_rel_l2(*depth_and_fan_in(build_network(MODEL))), rel
     assert np.abs(untiled - np.repeat(np.repeat(still, 4, 1), 4, 2)).mean() > 5e-3  # the model did something
 
 
@@ -383,6 +396,10 @@ def test_keep_colors_removes_brightness_lift_keeps_detail(shared_data):
 
     lift, hf_plain = shift_and_detail(False)
     kept, hf_kept = shift_and_detail(True)
-    assert np.abs(lift).max() > 0.5  # the model shifts levels
+    # in 8-bit levels: the model lifts the mean by more than half a level (measured 1-3);
+    # kept, the mean is within half a level (it rounds to the source's level)
+    assert np.abs(lift).max() > 0.5
     assert np.abs(kept).max() < 0.5, kept
-    assert hf_kept > 0.97 * hf_plain  # detail is not blurred
+    # detail is not blurred: the correction adds only content coarser than 1/32 of the
+    # width, which the blur above mostly keeps; 3% leaves room for the part it does not
+    assert hf_kept > 0.97 * hf_plain

@@ -4,25 +4,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .._checks import check_clip
-from ..errors import UnsupportedFormatError
-from . import BACKEND_NAMES, InferenceStats, OrtBackend, OvBackend, TorchBackend, TrtBackend
+from .._vs import check_clip, has_plugin
+from ..errors import SettingsError, UnsupportedFormatError
+from .settings import BACKEND_NAMES, InferenceStats, OrtBackend, OvBackend, TorchBackend, TrtBackend
 
 if TYPE_CHECKING:  # pragma: no cover
     import vapoursynth as vs
 
     from ..models.spec import ModelSpec
-    from . import Backend
+    from .settings import Backend
 
 __all__ = ["resolve", "run", "validate", "NAMED_BACKENDS"]
 
 NAMED_BACKENDS = ("auto", "torch", "torch-cuda", "ort", "ort-cuda", "ov", "trt")
-
-
-def _ov_available() -> bool:
-    import vapoursynth as vs
-
-    return hasattr(vs.core, "ov")
 
 
 def resolve(backend: "str | Backend | None", *, func: str = "backend", task: str | None = None) -> "Backend":
@@ -36,11 +30,11 @@ def resolve(backend: "str | Backend | None", *, func: str = "backend", task: str
             return TorchBackend(device="cuda", fp16=True)
         # On the CPU, OpenVINO fp32 runs the upscalers fastest (scripts/bench_backends.py);
         # PyTorch runs RIFE fastest.
-        if task == "upscale" and _ov_available():
+        if task == "upscale" and has_plugin("ov"):
             return OvBackend()
         return TorchBackend()
     if not isinstance(backend, str):
-        raise UnsupportedFormatError(
+        raise SettingsError(
             f"{func}: backend must be a name ({', '.join(NAMED_BACKENDS)}) or a backend settings object "
             f"(TorchBackend, OrtBackend, OvBackend, TrtBackend); got {type(backend).__name__}"
         )
@@ -56,7 +50,7 @@ def resolve(backend: "str | Backend | None", *, func: str = "backend", task: str
         "trt": TrtBackend,
     }
     if name not in table:
-        raise UnsupportedFormatError(
+        raise SettingsError(
             f"{func}: unknown backend {backend!r}; choose one of {', '.join(NAMED_BACKENDS)} "
             f"(runtimes: {', '.join(BACKEND_NAMES)})"
         )
@@ -78,7 +72,7 @@ def validate(
     if isinstance(clips, vs.VideoNode):
         clips = [clips]
     if not isinstance(clips, Sequence) or len(clips) == 0:
-        raise UnsupportedFormatError(f"{func}: clips must be a non-empty list of clips; got {clips!r}")
+        raise SettingsError(f"{func}: clips must be a non-empty list of clips; got {clips!r}")
     clips = [check_clip(c, func) for c in clips]
     for i, c in enumerate(clips):
         if c.format.id not in (vs.RGBS, vs.GRAYS):
@@ -104,16 +98,16 @@ def validate(
             or len(tile) != 2
             or not all(isinstance(t, int) and not isinstance(t, bool) and t > 0 for t in tile)
         ):
-            raise UnsupportedFormatError(f"{func}: tile must be None or (width, height) positive ints; got {tile!r}")
+            raise SettingsError(f"{func}: tile must be None or (width, height) positive ints; got {tile!r}")
     if not isinstance(overlap, int) or isinstance(overlap, bool) or overlap < 0:
-        raise UnsupportedFormatError(f"{func}: overlap must be an int >= 0; got {overlap!r}")
+        raise SettingsError(f"{func}: overlap must be an int >= 0; got {overlap!r}")
     if tile is not None and overlap and min(tile) <= 2 * overlap:
-        raise UnsupportedFormatError(
+        raise SettingsError(
             f"{func}: tile {tile[0]}x{tile[1]} is too small for overlap {overlap}; "
             f"use tiles larger than {2 * overlap} pixels or a smaller overlap"
         )
     if stats is not None and not isinstance(stats, InferenceStats):
-        raise UnsupportedFormatError(f"{func}: stats must be an InferenceStats or None; got {type(stats).__name__}")
+        raise SettingsError(f"{func}: stats must be an InferenceStats or None; got {type(stats).__name__}")
     return list(clips)
 
 

@@ -5,8 +5,8 @@ The graph built per :func:`mlrt_infer` call: pad the clips (edge replicate) to t
 model's size multiple -> ``<plugin>.Model`` (optionally tiled by the plugin, which
 discards ``overlap`` pixels of every tile edge) -> crop -> clamp with ``std.Expr`` ->
 copy the frame props of ``clips[0]`` -> a ``ModifyFrame`` that counts frames actually
-produced. Plugins are looked up when called; a missing one raises
-:class:`~ainimotion_vs.errors.MissingPluginError` with the install command.
+produced. Plugins are looked up when called (:func:`ainimotion_vs._vs.plugin`); a missing
+one raises :class:`~ainimotion_vs.errors.MissingPluginError` with the install command.
 
 TensorRT engines are built by ``trtexec`` (shipped with ``vapoursynth-mlrt-trt``) for one
 static input shape and cached by content in ``cache_dir("trt")``: ONNX file hash, shape,
@@ -24,39 +24,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._vs import PLUGINS, plugin
 from ..cache import atomic_write, cache_dir, file_sha256
-from ..errors import BackendError, MissingPluginError, UnsupportedFormatError
+from ..errors import BackendError, MissingPluginError, SettingsError
 from ._tiles import pad_amount, round_up
 
 if TYPE_CHECKING:  # pragma: no cover
     import vapoursynth as vs
 
     from ..models.spec import ModelSpec
-    from . import InferenceStats, OrtBackend, OvBackend, TrtBackend
+    from .settings import InferenceStats, OrtBackend, OvBackend, TrtBackend
 
-__all__ = ["plugin_namespace", "pad_clip", "mlrt_infer", "trt_engine", "find_trtexec"]
+__all__ = ["pad_clip", "mlrt_infer", "trt_engine", "find_trtexec"]
 
 log = logging.getLogger("ainimotion_vs")
-
-_INSTALL = {
-    "ort": "pip install --force-reinstall vapoursynth-mlrt-ort  (a dependency of ainimotion_vs)",
-    "ov": "pip install 'ainimotion_vs[ov]'",
-    "trt": "pip install 'ainimotion_vs[trt]'  (NVIDIA GPU and driver needed)",
-}
-
-
-def plugin_namespace(name: str, *, func: str = "infer") -> Any:
-    """``core.<name>``, or :class:`MissingPluginError` saying how to install it."""
-    import vapoursynth as vs
-
-    try:
-        return getattr(vs.core, name)
-    except AttributeError:
-        how = _INSTALL.get(name, f"install the VapourSynth plugin that provides core.{name}")
-        raise MissingPluginError(
-            f"{func}: the VapourSynth plugin core.{name} is not installed; install it with: {how}"
-        ) from None
-
 
 def pad_clip(clip: "vs.VideoNode", right: int, bottom: int) -> "vs.VideoNode":
     """Extend ``clip`` by ``right`` columns and ``bottom`` rows repeating its edge pixels
@@ -91,7 +72,7 @@ def _tiling(
     ox = overlap * scale if tw < padded[0] else 0
     oy = overlap * scale if th < padded[1] else 0
     if (ox and tw <= 2 * ox) or (oy and th <= 2 * oy):
-        raise UnsupportedFormatError(
+        raise SettingsError(
             f"infer: tile {tw}x{th} is too small for overlap {overlap} on a x{scale} model with vs-mlrt "
             f"(it needs tiles larger than 2 * overlap * scale = {2 * overlap * scale}); use larger tiles or a smaller overlap"
         )
@@ -127,9 +108,9 @@ def mlrt_infer(
     """
     import vapoursynth as vs
 
-    ns = plugin_namespace(backend.name)
+    ns = plugin(backend.name, func="infer")
     if backend.name == "ort" and backend.device not in ("cpu", "cuda"):
-        raise UnsupportedFormatError(f"infer: OrtBackend device must be 'cpu' or 'cuda'; got {backend.device!r}")
+        raise SettingsError(f"infer: OrtBackend device must be 'cpu' or 'cuda'; got {backend.device!r}")
     if network_path is None:
         from .export import export_onnx
 
@@ -165,7 +146,7 @@ def mlrt_infer(
                 use_cuda_graph=backend.use_cuda_graph, verbosity=1, **tiling,
             )
         else:  # pragma: no cover - resolve() only makes the three above
-            raise UnsupportedFormatError(f"infer: {backend.name!r} is not a vs-mlrt backend")
+            raise SettingsError(f"infer: {backend.name!r} is not a vs-mlrt backend")
     except vs.Error as exc:
         raise BackendError(f"infer: core.{backend.name}.Model could not load {spec.name} ({path}): {exc}") from exc
 
@@ -206,7 +187,7 @@ def find_trtexec(plugin_path: str) -> Path:
         return Path(found)
     raise MissingPluginError(
         f"infer: trtexec (the TensorRT engine builder) was not found beside {plugin_dir} or on PATH; "
-        f"reinstall it with: {_INSTALL['trt']}"
+        f"reinstall it with: {PLUGINS['trt'].install}"
     )
 
 
@@ -225,7 +206,7 @@ def trt_engine(
 ) -> Path:
     """A TensorRT engine for ``onnx_path`` at input ``shape`` (w, h), built once with
     ``trtexec`` and cached by content (ONNX hash, shape, precision, TensorRT version, GPU)."""
-    ns = plugin_namespace("trt")
+    ns = plugin("trt", func="infer")
     version = ns.Version()
     trt_version = _decode(version.get("tensorrt_version", "unknown"))
     try:

@@ -13,25 +13,25 @@ the smaller tile is kept for the following frames.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import BackendError, UnsupportedFormatError
+from ..errors import BackendError, SettingsError
 from ._frames import array_to_frame, frames_to_array
 from ._tiles import DEFAULT_OVERLAP, auto_tile, pad_amount, plan_tiles, round_up, shrink_tile
+from .memory import budget_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
     import vapoursynth as vs
 
     from ..models.spec import ModelSpec
-    from . import InferenceStats, TorchBackend
+    from .settings import InferenceStats, TorchBackend
 
-__all__ = ["torch_infer", "is_out_of_memory", "default_budget_bytes"]
+__all__ = ["torch_infer", "is_out_of_memory"]
 
 log = logging.getLogger("ainimotion_vs")
 
@@ -49,33 +49,6 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and any(m in str(exc) for m in _CPU_ALLOC_MESSAGES)
 
 
-def _available_ram() -> int | None:
-    """MemAvailable from /proc/meminfo (Linux), else free pages from sysconf, else None."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        log.debug("no /proc/meminfo; asking sysconf for free memory")
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def default_budget_bytes(device: str) -> int:
-    """Memory one network run may use: 70% of free CUDA memory, or half of the
-    available system memory on CPU (4 GiB when it cannot be read)."""
-    import torch
-
-    if device.startswith("cuda"):
-        free, _total = torch.cuda.mem_get_info(torch.device(device))
-        return int(free * 0.7)
-    ram = _available_ram()
-    return ram // 2 if ram is not None else 4 << 30
-
-
 class _TorchRunner:
     """Holds the network (built on first use) and the current tiling of one filter."""
 
@@ -90,6 +63,7 @@ class _TorchRunner:
         overlap: int,
         stats: "InferenceStats | None",
         network_factory: Callable[[], "torch.nn.Module"] | None,
+        budget: int | None = None,
     ) -> None:
         self.spec = spec
         self.backend = backend
@@ -104,7 +78,8 @@ class _TorchRunner:
             try:
                 plan_tiles(*self.padded, self.tile, overlap, align=m)
             except ValueError as exc:
-                raise UnsupportedFormatError(f"infer: {exc}") from None
+                raise SettingsError(f"infer: {exc}") from None
+        self.budget = budget
         self.stats = stats
         self.factory = network_factory
         self.lock = threading.Lock()
@@ -131,10 +106,9 @@ class _TorchRunner:
 
     def _plan(self) -> None:
         """Pick the tile once: the caller's, or one that fits the memory budget."""
-        if self.user_tile:
+        if self.user_tile or self.budget is None:
             return
-        b = self.backend
-        budget = b.memory_budget_mib * (1 << 20) if b.memory_budget_mib is not None else default_budget_bytes(b.device)
+        b, budget = self.backend, self.budget
         overlap = max(self.overlap, DEFAULT_OVERLAP)
         tile = auto_tile(*self.padded, self.spec, budget, overlap=overlap, dtype_bytes=2 if b.fp16 else 4)
         if tile is not None:
@@ -246,17 +220,22 @@ def torch_infer(
                 "use backend='torch' (CPU) or install a CUDA build of torch"
             )
     elif backend.device != "cpu":
-        raise UnsupportedFormatError(f"infer: TorchBackend device must be 'cpu', 'cuda' or 'cuda:N'; got {backend.device!r}")
+        raise SettingsError(f"infer: TorchBackend device must be 'cpu', 'cuda' or 'cuda:N'; got {backend.device!r}")
     elif backend.fp16:
-        raise UnsupportedFormatError(
+        raise SettingsError(
             "infer: fp16 needs a CUDA device; PyTorch on CPU runs fp32 only. Use TorchBackend(fp16=False) on CPU."
         )
 
+    budget = None
+    if tile is None:
+        # the one budget policy (backends/memory.py), read when the graph is built
+        mib = backend.memory_budget_mib
+        budget = mib << 20 if mib is not None else budget_bytes(backend.device, func="infer")
     core = vs.core
     first = clips[0]
     runner = _TorchRunner(
         spec, backend, width=first.width, height=first.height, tile=tile, overlap=overlap,
-        stats=stats, network_factory=network_factory,
+        stats=stats, network_factory=network_factory, budget=budget,
     )
     s = spec.scale
     blank = core.std.BlankClip(first, width=first.width * s, height=first.height * s, format=vs.RGBS, keep=True)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import asdict
 from fractions import Fraction
@@ -133,22 +131,16 @@ def plot(rows: list[dict[str, Any]], path: Path, *, settings, start: int = 0, ti
 
 
 def _atomic_save(fig, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
+    from ..cache import atomic_write
+
+    with atomic_write(path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _write_json(data: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    from ..cache import atomic_write_bytes
+
+    atomic_write_bytes(path, json.dumps(data, indent=1).encode("utf-8"))
 
 
 def run(args: argparse.Namespace) -> int:

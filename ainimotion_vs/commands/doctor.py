@@ -14,19 +14,9 @@ from collections.abc import Iterator
 
 from .._version import __version__
 
-__all__ = ["register", "run", "collect", "PLUGINS"]
+__all__ = ["register", "run", "collect"]
 
 log = logging.getLogger("ainimotion_vs")
-
-PLUGINS: dict[str, str] = {
-    "bs": "vapoursynth-bestsource (source, required)",
-    "ort": "vapoursynth-mlrt-ort (ONNX Runtime)",
-    "ov": "vapoursynth-mlrt-ov (OpenVINO), extra [ov]",
-    "trt": "vapoursynth-mlrt-trt (TensorRT), extra [trt]",
-    "ncnn": "vs-mlrt ncnn (Vulkan)",
-    "akarin": "vapoursynth-akarin (expressions)",
-}
-"""VapourSynth plugin namespaces we look for, with what provides them."""
 
 Row = tuple[str, str, str]
 
@@ -45,18 +35,21 @@ def _vapoursynth() -> Iterator[Row]:
     except ImportError as exc:
         yield ("VapourSynth", "missing", f"{exc}; pip install vapoursynth")
         return
+    from .._vs import PLUGINS
+
     core = vs.core
     yield ("VapourSynth", "ok", f"{vs.__version__} (core {core.core_version.release_major}, {core.num_threads} threads)")
-    for ns, what in PLUGINS.items():
+    for ns, info in PLUGINS.items():
         if hasattr(core, ns):
-            plugin = getattr(core, ns)
-            yield (f"plugin {ns}", "ok", f"{plugin.name} ({what})")
+            yield (f"plugin {ns}", "ok", f"{getattr(core, ns).name} ({info.what})")
+        elif info.required:
+            yield (f"plugin {ns}", "missing", f"{info.what}; required: {info.install}")
         else:
-            yield (f"plugin {ns}", "missing", what)
+            yield (f"plugin {ns}", "optional", f"not installed: {info.what}; {info.install}")
 
 
 def _gate_filter() -> Iterator[Row]:
-    from .._gate_native import ENV, available, plugin_path
+    from ..gating.native import ENV, available, plugin_path
 
     path = plugin_path()
     if path is None:

@@ -7,61 +7,97 @@ output, progress and the output checks) lives here and in :mod:`ainimotion_vs.re
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import threading
 import time
 from pathlib import Path
 
-from ..errors import UnsupportedFormatError
+from ..errors import SettingsError
 from ..ffmpeg import ENCODERS
 
-__all__ = ["register", "register_overrides", "run", "build_clip", "preset_for", "preset_names"]
+__all__ = [
+    "register", "register_overrides", "run", "build_clip", "preset_for", "preset_names", "check_option_effects",
+    "encoder_settings", "rate_arg", "factor_arg", "plain_output", "check_targets",
+]
 
 log = logging.getLogger("ainimotion_vs")
 
 PLAIN_PROGRESS_EVERY_S = 5.0
 """Seconds between progress lines when stderr is not a terminal."""
+JSON_PROGRESS_EVERY_S = 0.5
+"""Seconds between ``--progress json`` lines (a GUI's bar moves smoothly; the pipe stays quiet)."""
 
 
-def preset_names() -> tuple[str, ...] | None:
-    """Names in ``ainimotion_vs.presets.PRESETS``, or None while that module does not exist."""
-    try:
-        from .. import presets
-    except ModuleNotFoundError as exc:
-        if exc.name == "ainimotion_vs.presets":
-            return None
-        raise
-    return tuple(presets.PRESETS)
+def preset_names() -> tuple[str, ...]:
+    """Names of the built-in and the user's presets (``ainimotion_vs.presets.all_presets``)."""
+    from .. import presets
+
+    return tuple(presets.all_presets())
 
 
 def _check_preset(name: str | None) -> str | None:
     names = preset_names()
     if name is None or name == "none":
         return None
-    if names is None:
-        raise UnsupportedFormatError(f"enhance: preset {name!r} is not available yet (no presets module); use --preset none.")
     if name not in names:
-        raise UnsupportedFormatError(f"enhance: unknown preset {name!r}; choose one of {', '.join(names)} or none.")
+        raise SettingsError(f"enhance: unknown preset {name!r}; choose one of {', '.join(names)} or none.")
     return name
 
 
-_OVERRIDES = {
-    # CLI option dest -> Preset field
-    "fps": "fps", "factor": "factor", "height": "height", "width": "width", "scale": "scale",
-    "backend": "backend", "tile": "tile", "bit_depth": "bit_depth", "interp_model": "interp_model",
-    "upscale_model": "upscale_model", "fallback": "fallback", "keep_colors": "keep_colors",
-}
+_OVERRIDES = (
+    # CLI option dests that are Preset fields of the same name
+    "fps", "factor", "height", "width", "scale", "backend", "tile", "bit_depth", "interp_model",
+    "upscale_model", "fallback", "keep_colors", "timing", "max_cadence",
+)
+_FLAGS = ("no_interpolate", "no_upscale")
+_INTERP_OPTIONS = ("fps", "factor", "interp_model", "fallback", "timing", "max_cadence")
+_UPSCALE_OPTIONS = ("height", "width", "scale", "upscale_model", "tile", "keep_colors")
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def _given(args: argparse.Namespace, dests) -> list[str]:
+    return [d for d in dests if getattr(args, d, None) not in (None, False)]
+
+
+def check_option_effects(args: argparse.Namespace) -> None:
+    """Refuse options that would be silently ignored, naming the option and what to do instead."""
+    given = _given(args, (*_OVERRIDES, *_FLAGS))
+    if _check_preset(getattr(args, "preset", None)) is None and given:
+        raise SettingsError(
+            f"enhance: {_flag(given[0])} has no effect with --preset none (a plain re-encode); "
+            f"choose a preset (e.g. --preset fast) or leave {_flag(given[0])} out."
+        )
+    if getattr(args, "no_interpolate", False) and _given(args, _INTERP_OPTIONS):
+        opt = _flag(_given(args, _INTERP_OPTIONS)[0])
+        raise SettingsError(f"enhance: {opt} has no effect with --no-interpolate (the rate is kept); leave one of them out.")
+    if getattr(args, "no_upscale", False) and _given(args, _UPSCALE_OPTIONS):
+        opt = _flag(_given(args, _UPSCALE_OPTIONS)[0])
+        raise SettingsError(f"enhance: {opt} has no effect with --no-upscale (the size is kept); leave one of them out.")
+    if _given(args, ("fps",)) and _given(args, ("factor",)):
+        raise SettingsError("enhance: give --fps or --factor, not both (--fps sets the exact rate, --factor multiplies it).")
+    if _given(args, ("scale",)) and _given(args, ("height", "width")):
+        raise SettingsError("enhance: give --scale or --height/--width, not both (--scale is a factor of the source size).")
 
 
 def preset_for(args: argparse.Namespace):
-    """The preset named by ``--preset`` with the command line's overrides, or None for ``--preset none``."""
+    """The preset named by ``--preset`` with the command line's overrides, or None for ``--preset none``.
+
+    An explicit option always wins over the preset's related fields: ``--height`` or
+    ``--width`` clears the preset's ``scale``, ``--scale`` clears its height and width,
+    ``--factor`` clears its ``fps``.
+    """
+    check_option_effects(args)
     name = _check_preset(args.preset)
     if name is None:
         return None
     from ..presets import get_preset
 
-    overrides = {field: getattr(args, dest) for dest, field in _OVERRIDES.items() if getattr(args, dest, None) is not None}
+    overrides = {dest: getattr(args, dest) for dest in _OVERRIDES if getattr(args, dest, None) is not None}
     if overrides.get("fps") is not None:
         overrides["fps"] = str(overrides["fps"])
     if getattr(args, "no_interpolate", False):
@@ -70,29 +106,136 @@ def preset_for(args: argparse.Namespace):
         overrides["upscale_model"] = None
     if "height" in overrides or "width" in overrides:
         overrides.setdefault("scale", None)
+    if "scale" in overrides:
+        overrides.setdefault("height", None)
+        overrides.setdefault("width", None)
+    if "factor" in overrides:
+        overrides.setdefault("fps", None)
     return get_preset(name).with_overrides(**overrides)
+
+
+def encoder_settings(args: argparse.Namespace, preset) -> tuple[str, float | None, str | None]:
+    """``(encoder, crf, encoder_preset)``: the user's options, then the preset's values for its
+    own encoder only (x265's crf 18 and "slow" mean nothing to FFV1 or NVENC), then the encoder's defaults."""
+    encoder = args.encoder or (preset.encoder if preset else "x264")
+    same_encoder = preset is not None and encoder == preset.encoder
+    crf = args.crf if args.crf is not None else (preset.crf if same_encoder else None)
+    encoder_preset = args.encoder_preset or (preset.encoder_preset if same_encoder else None)
+    return encoder, crf, encoder_preset
+
+
+def rate_arg(text: str):
+    """argparse type for ``--fps`` and ``--cfr``: the one rate parser, so both read a text the same."""
+    from .._timing import parse_fps
+
+    try:
+        return parse_fps(text, func="enhance")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("enhance: ")) from None
+
+
+def factor_arg(text: str) -> int:
+    """argparse type for ``--factor``: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (2 doubles the rate); got {text!r}. Use --fps for other rates.")
+    return value
 
 
 def build_clip(clip, args: argparse.Namespace, stats=None):
     """The enhancement hook: the source clip through :func:`ainimotion_vs.enhance` with the
-    chosen preset and overrides (unchanged for ``--preset none``).
+    chosen preset and overrides (for ``--preset none`` unchanged, except that an RGB source
+    becomes YUV 4:2:0, which every player and encoder takes: see :func:`plain_output`).
 
     The result may change size, rate and format; the renderer takes them as they are (the
     clip keeps the source span's duration so the audio stays in sync).
     """
     preset = preset_for(args)
     if preset is None:
-        return clip
+        return plain_output(clip)
     from ..enhance import enhance
 
     return enhance(clip, preset=preset, stats=stats)
 
 
+MAX_OUTPUT_WIDTH = 8192
+MAX_OUTPUT_HEIGHT = 8192
+MAX_OUTPUT_PIXELS = 35_651_584
+"""The largest picture H.264 and HEVC define (level 6.2: 35,651,584 luma samples, e.g. 8192x4320;
+8192 on a side): a bigger frame no decoder plays, and allocating it is where ``--height 100000``
+used to abort."""
+
+
+def check_targets(preset, clip) -> None:
+    """Refuse, before any work, a target rate below the source's and a size beyond the limits."""
+    from fractions import Fraction
+
+    from .._timing import parse_fps
+
+    if preset is None:
+        return
+    src_fps = Fraction(clip.fps.numerator, clip.fps.denominator)
+    if preset.interp_model and preset.fps is not None:
+        fps = parse_fps(preset.fps, func="enhance")
+        if fps < src_fps:
+            raise SettingsError(
+                f"enhance: --fps {fps} is below the source's {src_fps} fps; interpolation only adds frames. "
+                f"To drop frames to {fps} fps, use --cfr {fps} --no-interpolate."
+            )
+    if not preset.upscale_model:
+        return
+    w, h = clip.width, clip.height
+    if preset.width is not None or preset.height is not None:
+        tw = preset.width if preset.width is not None else round(w * preset.height / h)
+        th = preset.height if preset.height is not None else round(h * preset.width / w)
+    elif preset.scale is not None:
+        tw, th = round(w * preset.scale), round(h * preset.scale)
+    else:
+        return
+    if tw < 1 or th < 1 or tw > MAX_OUTPUT_WIDTH or th > MAX_OUTPUT_HEIGHT or tw * th > MAX_OUTPUT_PIXELS:
+        raise SettingsError(
+            f"enhance: the output would be {tw}x{th}; the limit is {MAX_OUTPUT_WIDTH} on a side and "
+            f"{MAX_OUTPUT_PIXELS:,} pixels (the largest H.264/HEVC picture, e.g. 8192x4320). Choose a smaller --height/--width/--scale."
+        )
+
+
+def _check_output(out: Path, src: Path, encoder: str, crf, encoder_preset, *, overwrite: bool) -> None:
+    """The output name and the encoder options, checked before the source is even opened
+    (render checks them again with the clip's facts)."""
+    from ..ffmpeg import encoder_spec
+    from ..render.output import check_paths
+    from ..render.plan import check_options
+
+    out_abs, muxer = check_paths(out, None, overwrite=overwrite, func="enhance")
+    if src.exists() and out_abs.exists() and out_abs.samefile(src):
+        raise SettingsError(f"enhance: output {out_abs} is the input file; choose another output name.")
+    check_options(encoder_spec(encoder, func="enhance"), crf, encoder_preset, muxer, None, "enhance")
+
+
+def plain_output(clip):
+    """``clip`` as it is when integer YUV or GRAY; an RGB (or float) source as YUV 4:2:0 at 8 bits,
+    10 above (BT.709 for HD sizes, BT.601 below, limited range), said once."""
+    import vapoursynth as vs
+
+    fmt = clip.format
+    if fmt.sample_type == vs.INTEGER and fmt.color_family in (vs.YUV, vs.GRAY):
+        return clip
+    from ..enhance import output_format
+
+    bits = 8 if fmt.bits_per_sample <= 8 else 10
+    out = output_format(clip, bits)
+    log.warning("enhance: the source is %s; it is written as YUV 4:2:0 %d-bit (players expect YUV)", fmt.name, bits)
+    return out
+
+
 def register_overrides(p: argparse.ArgumentParser) -> None:
     """The preset-override options shared by ``enhance`` and ``preview``."""
     g = p.add_argument_group("preset overrides (see `ainimotion presets`)")
-    g.add_argument("--fps", default=None, help="output frame rate, exact: 48, 60000/1001, 59.94")
-    g.add_argument("--factor", type=int, default=None, help="integer frame-rate multiplier (default 2)")
+    g.add_argument("--fps", type=rate_arg, default=None, help="output frame rate, exact: 48, 60000/1001, 59.94")
+    g.add_argument("--factor", type=factor_arg, default=None, help="integer frame-rate multiplier (default 2)")
     g.add_argument("--height", type=int, default=None, help="output height (width keeps the aspect)")
     g.add_argument("--width", type=int, default=None, help="output width")
     g.add_argument("--scale", type=float, default=None, help="output size as a factor of the source")
@@ -103,8 +246,13 @@ def register_overrides(p: argparse.ArgumentParser) -> None:
     g.add_argument("--upscale-model", default=None, help="upscaling model (ainimotion weights list)")
     g.add_argument("--no-interpolate", action="store_true", help="keep the frame rate")
     g.add_argument("--no-upscale", action="store_true", help="keep the size")
+    g.add_argument("--timing", choices=("keep", "smooth"), default=None,
+                   help="keep: the animator's cadence (holds stay holds); smooth: drawings on twos to fours become "
+                   "key poses and in-betweens span each hold (even motion; pauses and cuts stay)")
+    g.add_argument("--max-cadence", type=int, default=None,
+                   help="with --timing smooth: the longest hold in source frames that is spread out (default 4)")
     g.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
-                   help="replace likely broken in-between frames with the nearest source frame")
+                   help="replace likely broken in-between frames with a blend of the two source frames")
     g.add_argument("--keep-colors", action=argparse.BooleanOptionalAction, default=None,
                    help="restore the source's low-frequency colour after upscaling")
 
@@ -119,6 +267,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentPa
         "audio/subtitle/attachment stream, the chapters and metadata from the source.",
     )
     p.add_argument("input", help="source video file")
+    from .enhance_many import register_options  # more inputs, --out-dir, --workers, --ray-address: chunked on Ray
+
+    register_options(p)
     p.add_argument("-o", "--out", help="output file (.mkv, .mp4, .mov); default: INPUT_enhanced.mkv beside the input")
     p.add_argument("--preset", default="anime-clean",
                    help="named preset (see `ainimotion presets`; default anime-clean), or none for a plain re-encode")
@@ -132,8 +283,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentPa
         "--clip", default=None, metavar="RANGE",
         help="only this part: frames 1200-1680 (end exclusive) or times 00:10:00-00:10:20; audio/subtitles follow",
     )
-    p.add_argument("--cfr", default=None, metavar="RATE", help="convert a variable-frame-rate source to this constant rate (e.g. 24000/1001)")
+    p.add_argument("--cfr", type=rate_arg, default=None, metavar="RATE", help="convert a variable-frame-rate source to this constant rate (e.g. 24000/1001)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument(
+        "--progress", choices=("auto", "json", "none"), default="auto",
+        help="progress on stderr: auto (a bar on a terminal, else a line every few seconds), "
+        "json (one JSON object per line, for programs such as `ainimotion gui`), none",
+    )
     register_overrides(p)
     p.set_defaults(func=run)
     return p
@@ -189,8 +345,42 @@ class _RichProgress:
         self.progress.stop()
 
 
+class _JsonProgress:
+    """One JSON object per line on stderr: ``{"state", "frames", "total", "fps", "eta_s"}``.
+
+    ``state`` is ``"rendering"``, then ``"finishing"`` once the last frame is out (ffmpeg
+    completes and the output is checked); success or failure is the exit code.
+    """
+
+    every_s = JSON_PROGRESS_EVERY_S
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.last = -float("inf")
+        self.lock = threading.Lock()
+        self.info = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if now - self.last < self.every_s and done < total:
+                return
+            self.last = now
+        fps = done / max(now - self.start, 1e-6)
+        eta = (total - done) / fps if fps > 0 else None
+        state = "finishing" if done >= total else "rendering"
+        line = {"state": state, "frames": done, "total": total, "fps": round(fps, 3), "eta_s": None if eta is None else round(eta, 1)}
+        print(json.dumps(line), file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
 def _progress(args: argparse.Namespace, total: int):
-    if args.quiet:
+    mode = getattr(args, "progress", "auto")
+    if mode == "json":
+        return _JsonProgress()
+    if args.quiet or mode == "none":
         return None
     if sys.stderr.isatty():
         return _RichProgress(total)
@@ -212,6 +402,10 @@ def _share(counts: dict[str, int]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``enhance``; returns 0 on success (errors raise and the CLI prints them)."""
+    from . import enhance_many
+
+    if enhance_many.wanted(args):
+        return enhance_many.run(args)
     from ..enhance import EnhanceStats
     from ..media import open_span
     from ..render import render
@@ -219,14 +413,12 @@ def run(args: argparse.Namespace) -> int:
     preset = preset_for(args)
     if args.tile is not None and args.tile.lower() == "none":
         args.tile = None
-    encoder = args.encoder or (preset.encoder if preset else "x264")
-    crf = args.crf if args.crf is not None else (preset.crf if preset else None)
-    # The preset's speed preset belongs to its own encoder (x265 "slow" means nothing to NVENC).
-    same_encoder = preset is not None and encoder == preset.encoder
-    encoder_preset = args.encoder_preset or (preset.encoder_preset if same_encoder else None)
+    encoder, crf, encoder_preset = encoder_settings(args, preset)
     src = Path(args.input)
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}_enhanced.mkv")
+    _check_output(out, src, encoder, crf, encoder_preset, overwrite=args.overwrite)
     clip, span = open_span(src, clip_range=args.clip, fps=args.cfr)
+    check_targets(preset, clip)
     n_in = clip.num_frames
     stats = EnhanceStats()
     clip = build_clip(clip, args, stats)

@@ -16,7 +16,8 @@ def register(sub: "argparse._SubParsersAction", common: argparse.ArgumentParser)
 
     p = sub.add_parser(
         "preview", parents=[common],
-        help="render a few seconds around a cut, a held stretch and a moving stretch, source and result side by side",
+        help="render a few seconds around a cut, a held stretch and a moving stretch, source and result side by side "
+        "(smooth timing: also the most re-timed stretch, keep and smooth side by side)",
     )
     p.add_argument("input", help="source video file")
     p.add_argument("-o", "--out", help="preview file (default: INPUT_preview.mkv)")
@@ -31,16 +32,16 @@ def _run(args: argparse.Namespace) -> int:
     import vapoursynth as vs
 
     from ..enhance import enhance
-    from ..errors import UnsupportedFormatError
+    from ..errors import SettingsError
     from ..media import open_span
     from ..preview import choose_spans, gate_labels, side_by_side
     from ..render import render
     from .enhance import preset_for
 
     if args.preset in (None, "none"):
-        raise UnsupportedFormatError("preview: choose a preset to preview (see `ainimotion presets`).")
+        raise SettingsError("preview: choose a preset to preview (see `ainimotion presets`).")
     if not args.seconds > 0:
-        raise UnsupportedFormatError(f"preview: --seconds must be positive; got {args.seconds}.")
+        raise SettingsError(f"preview: --seconds must be positive; got {args.seconds}.")
     preset = preset_for(args)
     src = Path(args.input)
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}_preview.mkv")
@@ -48,12 +49,16 @@ def _run(args: argparse.Namespace) -> int:
     fps = Fraction(clip.fps.numerator, clip.fps.denominator)
     log.info("preview: reading the gate timeline of %d frames", clip.num_frames)
     labels = gate_labels(clip)
-    spans = choose_spans(labels, fps, args.seconds)
+    spans = choose_spans(labels, fps, args.seconds, timing=preset.timing, max_cadence=preset.max_cadence)
     parts = []
     for s in spans:
         log.info("preview: frames %d-%d (%s)", s.start, s.end, s.reason)
         result = enhance(clip[s.start : s.end], preset=preset)
-        parts.append(side_by_side(clip[s.start : s.end], result, label=f"{preset.name}: {s.reason}"))
+        if s.reason.startswith("most retimed"):  # the smooth span view: what smooth timing changes
+            keep = enhance(clip[s.start : s.end], preset=preset.with_overrides(timing="keep"))
+            parts.append(side_by_side(keep, result, label=f"{preset.name} smooth: {s.reason}", source_label="keep"))
+        else:
+            parts.append(side_by_side(clip[s.start : s.end], result, label=f"{preset.name}: {s.reason}"))
     video = vs.core.std.Splice(parts) if len(parts) > 1 else parts[0]
     result = render(video, out, source=None, encoder="x264", crf=18, encoder_preset="veryfast", overwrite=args.overwrite)
     log.info("preview: wrote %s (%d frames, %d spans)", result.path, result.frames, len(spans))

@@ -39,13 +39,17 @@ def _names(args: argparse.Namespace) -> list[str] | None:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from ..cache import cache_dir
     from ..models.spec import MODELS
-    from ..weights import cache_home, weights_status
+    from ..weights import weights_status
 
-    print(f"cache: {cache_home() / 'weights'}")
+    print(f"cache: {cache_dir('weights', create=False)}")
     print(f"{'model':26} {'task':12} {'arch':6} {'x':>2} {'state':10} {'files':6} licence")
-    for st in weights_status():
-        spec = MODELS[st.name]
+    from ..models.finetuned import finetuned_names
+    from ..models.spec import get_spec
+
+    for st in weights_status(sorted(MODELS) + finetuned_names()):
+        spec = get_spec(st.name)
         print(f"{st.name:26} {spec.task:12} {spec.arch:6} {spec.scale:>2} {st.state:10} {st.group or '-':6} {spec.license} ({spec.authors})")
     return 0
 
@@ -71,9 +75,15 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _install(args: argparse.Namespace) -> int:
+    from ..train.checkpoints import install_checkpoint, is_model_checkpoint
+
+    if len(args.paths) == 1 and is_model_checkpoint(args.paths[0]):  # RUN/best.pth of `ainimotion train`
+        print(install_checkpoint(args.name, args.paths[0], force=args.force))
+        return 0
+    from ..models.load import check_weight_files
     from ..weights import install_weights
 
-    print(install_weights(args.name, args.paths, force=args.force))
+    print(install_weights(args.name, args.paths, force=args.force, check=check_weight_files))
     return 0
 
 

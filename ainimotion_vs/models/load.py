@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import UnsupportedFormatError
+from ..errors import SettingsError, UnsupportedFormatError
 from .spec import ModelSpec, get_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
     from torch import nn
 
-__all__ = ["build_network", "load_network", "load_state_dict_from_files", "check_state_dict"]
+__all__ = ["build_network", "load_network", "load_state_dict_from_files", "check_state_dict", "check_weight_files"]
 
 # Training-only parts of Practical-RIFE checkpoints, not used for inference.
 _RIFE_TRAINING_ONLY = ("teacher.", "caltime.")
@@ -38,7 +38,7 @@ def build_network(spec_or_name: "ModelSpec | str") -> "nn.Module":
         from .rrdb import RRDBNet
 
         return RRDBNet(**opts)
-    raise UnsupportedFormatError(f"build_network: unknown architecture {spec.arch!r} for {spec.name}; known: ifnet, srvgg, rrdb.")
+    raise SettingsError(f"build_network: unknown architecture {spec.arch!r} for {spec.name}; known: ifnet, srvgg, rrdb.")
 
 
 def check_state_dict(net: "nn.Module", sd: "dict[str, torch.Tensor]", *, func: str, what: str) -> None:
@@ -112,6 +112,13 @@ def load_state_dict_from_files(spec: ModelSpec, group: str, files: "dict[str, Pa
     if check:
         check_state_dict(build_network(spec), sd, func=func, what=f"{spec.name} ({', '.join(str(p) for p in files.values())})")
     return sd
+
+
+def check_weight_files(spec: ModelSpec, group: str, files: "dict[str, Path]") -> None:
+    """Raise :class:`~ainimotion_vs.errors.UnsupportedFormatError` unless the file set
+    ``{file name: path}`` loads into ``spec``'s architecture with every key and shape matching
+    (the ``check`` of :func:`ainimotion_vs.weights.install_weights`)."""
+    load_state_dict_from_files(spec, group, files, check=True)
 
 
 def load_network(

@@ -53,9 +53,9 @@ class RRDBNet(nn.Module):
     def __init__(self, *, num_feat: int = 64, num_block: int = 6, num_grow_ch: int = 32, scale: int = 4, in_ch: int = 3, out_ch: int = 3) -> None:
         super().__init__()
         if scale != 4:
-            from ..errors import UnsupportedFormatError
+            from ..errors import SettingsError
 
-            raise UnsupportedFormatError(f"RRDBNet: only scale 4 is implemented; got scale={scale}. Use scale=4.")
+            raise SettingsError(f"RRDBNet: only scale 4 is implemented; got scale={scale}. Use scale=4.")
         self.conv_first = nn.Conv2d(in_ch, num_feat, 3, 1, 1)
         self.body = nn.Sequential(*(_RRDB(num_feat, num_grow_ch) for _ in range(num_block)))
         self.conv_body = nn.Conv2d(num_feat, num_feat, 3, 1, 1)

@@ -237,11 +237,33 @@ def get_spec(name: "str | ModelSpec") -> ModelSpec:
         return name
     try:
         return MODELS[name]
-    except KeyError:
-        from ..errors import UnsupportedFormatError
+    except (KeyError, TypeError):
+        pass
+    tuned = _finetuned_spec(name)
+    if tuned is not None:
+        return tuned
+    from ..errors import SettingsError
+    from .finetuned import finetuned_names
 
-        known = ", ".join(sorted(MODELS)) or "(none)"
-        raise UnsupportedFormatError(f"unknown model {name!r}; known models: {known}") from None
+    known = ", ".join(sorted(MODELS) + finetuned_names()) or "(none)"
+    raise SettingsError(f"unknown model {name!r}; known models: {known}")
+
+
+def _finetuned_spec(name: str) -> "ModelSpec | None":
+    """A fine-tuned model installed under ``name`` (:mod:`.finetuned`): its base's spec with its own file."""
+    from dataclasses import replace
+
+    from .finetuned import read_record
+
+    rec = read_record(name)
+    if rec is None or rec["base"] not in MODELS:
+        return None
+    base = MODELS[rec["base"]]
+    wf = WeightFile(name=rec["file"], sha256=rec["sha256"], size=int(rec.get("size", 0)), group="pth", format="pth", sources=())
+    return replace(
+        base, name=name, files=(wf,), authors=f"{base.authors}; fine-tuned by the user",
+        notes=f"Fine-tuned from {base.name} ({rec.get('steps', '?')} steps on {rec.get('data', '?')}).",
+    )
 
 
 _EXAMPLE = {"interpolate": "rife-4.25", "upscale": "realesr-animevideov3"}
@@ -250,18 +272,18 @@ _EXAMPLE = {"interpolate": "rife-4.25", "upscale": "realesr-animevideov3"}
 def spec_for_task(model: "str | ModelSpec", *, task: str, func: str) -> ModelSpec:
     """The spec of ``model`` for a public filter ``func`` that needs a ``task`` model
     (``"interpolate"`` or ``"upscale"``); errors start with ``func`` and name a model that fits."""
-    from ..errors import UnsupportedFormatError
+    from ..errors import SettingsError
 
     example = _EXAMPLE.get(task, "")
     if not isinstance(model, (str, ModelSpec)):
-        raise UnsupportedFormatError(f"{func}: model must be a model name such as {example!r}; got {type(model).__name__}.")
+        raise SettingsError(f"{func}: model must be a model name such as {example!r}; got {type(model).__name__}.")
     try:
         spec = get_spec(model)
-    except UnsupportedFormatError as exc:
-        raise UnsupportedFormatError(f"{func}: {exc}") from None
+    except SettingsError as exc:
+        raise SettingsError(f"{func}: {exc}") from None
     if spec.task != task:
         kind = "interpolation" if task == "interpolate" else "upscaling"
-        raise UnsupportedFormatError(
+        raise SettingsError(
             f"{func}: model {spec.name!r} is an {spec.task} model; use an {kind} model such as {example!r}."
         )
     return spec

@@ -23,11 +23,14 @@ from ainimotion_vs.backends import (
 from ainimotion_vs.backends._frames import clip_to_array, clips_from_array
 from ainimotion_vs.backends._tiles import auto_tile, axis_tiles, plan_tiles, shrink_tile
 from ainimotion_vs.backends.export import export_module
-from ainimotion_vs.backends.mlrt import mlrt_infer, pad_clip, plugin_namespace
+from ainimotion_vs._vs import plugin
+from ainimotion_vs.backends.mlrt import mlrt_infer, pad_clip
 from ainimotion_vs.backends.torch import torch_infer
-from ainimotion_vs.errors import BackendError, MissingPluginError, UnsupportedFormatError
+from ainimotion_vs.errors import BackendError, MissingPluginError, SettingsError, UnsupportedFormatError
 from ainimotion_vs.models.spec import ModelSpec
 from tests._weights import require
+
+from _tolerance import depth_and_fan_in, reduced_precision_rel_l2, reorder_max_abs, reorder_rel_l2
 
 core = vs.core
 torch.set_grad_enabled(False)
@@ -109,6 +112,12 @@ def _rel_l2(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
+# Bounds for two float32 runs that differ only in summation order (tests/_tolerance.py):
+# torch with channels_last vs contiguous, tiles vs the whole frame, ort/ov kernels vs torch.
+TINY_MAX_ABS = reorder_max_abs(*depth_and_fan_in(TinyUp()))  # 3 layers, fan-in 72: 2.6e-5
+TINY_MIX_MAX_ABS = reorder_max_abs(*depth_and_fan_in(TinyMix()))  # 3 layers, fan-in 128: 4.6e-5
+
+
 def _read(path: Path, box: tuple[int, int, int, int]) -> np.ndarray:
     """A crop (left, top, width, height) of an image file as (3, H, W) float32 in [0, 1]."""
     import av
@@ -157,9 +166,9 @@ def test_resolve_backend_names_and_objects():
 
 
 def test_resolve_backend_errors():
-    with pytest.raises(UnsupportedFormatError, match=r"infer: unknown backend 'tensorflow'; choose one of auto, torch"):
+    with pytest.raises(SettingsError, match=r"infer: unknown backend 'tensorflow'; choose one of auto, torch"):
         resolve_backend("tensorflow", func="infer")
-    with pytest.raises(UnsupportedFormatError, match=r"backend must be a name .* got int"):
+    with pytest.raises(SettingsError, match=r"backend must be a name .* got int"):
         resolve_backend(3)
 
 
@@ -175,7 +184,7 @@ def test_settings_are_frozen_and_cache_irrelevant_fields_hidden():
 def test_infer_validation_errors():
     rgb = clips_from_array(_smooth(3, 16, 16))[0]
     yuv = core.std.BlankClip(format=vs.YUV420P8, width=16, height=16)
-    with pytest.raises(UnsupportedFormatError, match="infer: clips must be a non-empty list"):
+    with pytest.raises(SettingsError, match="infer: clips must be a non-empty list"):
         infer([], TINY)
     with pytest.raises(UnsupportedFormatError, match=r"infer: clips\[0\] is YUV420P8; the model takes RGBS"):
         infer([yuv], TINY)
@@ -185,23 +194,23 @@ def test_infer_validation_errors():
         infer([rgb, core.std.Crop(rgb, right=8)], TINY_MIX)
     with pytest.raises(UnsupportedFormatError, match="infer: tiny takes 3 input planes; the clips have 6"):
         infer([rgb, rgb], TINY)
-    with pytest.raises(UnsupportedFormatError, match=r"tile must be None or \(width, height\) positive ints"):
+    with pytest.raises(SettingsError, match=r"tile must be None or \(width, height\) positive ints"):
         infer([rgb], TINY, tile=(0, 8))
-    with pytest.raises(UnsupportedFormatError, match="overlap must be an int >= 0"):
+    with pytest.raises(SettingsError, match="overlap must be an int >= 0"):
         infer([rgb], TINY, overlap=-1)
-    with pytest.raises(UnsupportedFormatError, match="tile 16x16 is too small for overlap 8"):
+    with pytest.raises(SettingsError, match="tile 16x16 is too small for overlap 8"):
         infer([rgb], TINY, tile=(16, 16), overlap=8)
-    with pytest.raises(UnsupportedFormatError, match="stats must be an InferenceStats"):
+    with pytest.raises(SettingsError, match="stats must be an InferenceStats"):
         infer([rgb], TINY, stats=3)  # type: ignore[arg-type]
-    with pytest.raises(UnsupportedFormatError, match="unknown model 'no-such-model'"):
+    with pytest.raises(SettingsError, match="unknown model 'no-such-model'"):
         infer([rgb], "no-such-model")
 
 
 def test_torch_fp16_on_cpu_refused_and_cuda_without_gpu():
     rgb = clips_from_array(_smooth(3, 16, 16))[0]
-    with pytest.raises(UnsupportedFormatError, match="infer: fp16 needs a CUDA device"):
+    with pytest.raises(SettingsError, match="infer: fp16 needs a CUDA device"):
         infer([rgb], TINY, backend=TorchBackend(fp16=True))
-    with pytest.raises(UnsupportedFormatError, match="device must be 'cpu', 'cuda' or 'cuda:N'; got 'tpu'"):
+    with pytest.raises(SettingsError, match="device must be 'cpu', 'cuda' or 'cuda:N'; got 'tpu'"):
         infer([rgb], TINY, backend=TorchBackend(device="tpu"))
     if not torch.cuda.is_available():
         with pytest.raises(BackendError, match="PyTorch sees no CUDA GPU"):
@@ -217,7 +226,7 @@ def test_torch_matches_direct_run_pads_and_keeps_props():
     out = torch_infer([src], TINY, TorchBackend(), tile=None, overlap=0, stats=stats, network_factory=lambda: net)
     assert (out.format.id, out.width, out.height, out.num_frames) == (vs.RGBS, 90, 60, 2)
     got = clip_to_array(out)
-    assert np.abs(got - _reference(net, x, 4, 2)).max() < 1e-6
+    assert np.abs(got - _reference(net, x, 4, 2)).max() <= TINY_MAX_ABS
     assert got.min() >= 0.0 and got.max() <= 1.0
     props = out.get_frame(1).props
     assert props["AinimotionTest"] == 7 and props["_Matrix"] == 0
@@ -243,7 +252,7 @@ def test_torch_seven_channel_input_order():
     net = TinyMix()
     out = torch_infer(clips_from_array(x), TINY_MIX, TorchBackend(channels_last=False), tile=None, overlap=0, stats=None,
                       network_factory=lambda: net)
-    assert np.abs(clip_to_array(out) - _reference(net, x, 4, 1)).max() < 1e-6
+    assert np.abs(clip_to_array(out) - _reference(net, x, 4, 1)).max() <= TINY_MIX_MAX_ABS
 
 
 @pytest.mark.parametrize(("tile", "overlap"), [((16, 12), 4), ((24, 40), 3), ((40, 16), 5)])
@@ -252,7 +261,8 @@ def test_torch_tiled_equals_untiled(tile, overlap):
     net = TinyUp()
     full = torch_infer(clips_from_array(x), TINY, TorchBackend(), tile=None, overlap=0, stats=None, network_factory=lambda: net)
     tiled = torch_infer(clips_from_array(x), TINY, TorchBackend(), tile=tile, overlap=overlap, stats=None, network_factory=lambda: net)
-    assert np.abs(clip_to_array(tiled) - clip_to_array(full)).max() < 1e-5
+    # overlap >= TinyUp's receptive radius 3: the same sums, only in another order
+    assert np.abs(clip_to_array(tiled) - clip_to_array(full)).max() <= TINY_MAX_ABS
 
 
 def test_torch_out_of_memory_retries_with_smaller_tiles(caplog):
@@ -262,7 +272,7 @@ def test_torch_out_of_memory_retries_with_smaller_tiles(caplog):
                       network_factory=lambda: net)
     with caplog.at_level(logging.WARNING, logger="ainimotion_vs"):
         got = clip_to_array(out)
-    assert np.abs(got - _reference(TinyUp(), x, 4, 2)).max() < 1e-5
+    assert np.abs(got - _reference(TinyUp(), x, 4, 2)).max() <= TINY_MAX_ABS
     assert "out of memory on cpu with the whole frame; retrying with 68x64 tiles (overlap 16)" in caplog.text
     assert net.sizes[0] == (136, 120) and set(net.sizes[1:]) == {(68, 64)}
     net.sizes.clear()
@@ -298,7 +308,28 @@ def test_torch_memory_budget_forces_tiling(caplog):
         got = clip_to_array(out)
     assert "exceeds the memory budget (1 MiB); running in" in caplog.text
     assert len(net.sizes) > 1 and max(w * h for w, h in net.sizes) < 64 * 96
-    assert np.abs(got - _reference(TinyUp(), x, 4, 2)).max() < 1e-5
+    assert np.abs(got - _reference(TinyUp(), x, 4, 2)).max() <= TINY_MAX_ABS
+
+
+def test_torch_backend_reads_the_one_budget_policy(monkeypatch, caplog):
+    """tile=None on the torch backend reads the same budget as upscale(tile="auto"): the
+    environment override tiles here too, and a bad value fails when the graph is built."""
+    from ainimotion_vs.backends.memory import MEM_BUDGET_ENV, MIN_RAM_BUDGET, budget_bytes
+
+    x = _smooth(3, 64, 96, seed=5)
+    monkeypatch.setenv(MEM_BUDGET_ENV, "1")
+    assert budget_bytes("cpu") == 1 << 20
+    net = OomAbove(limit=10**9)
+    out = torch_infer(clips_from_array(x), _spec(arch="srvgg"), TorchBackend(), tile=None, overlap=0, stats=None,
+                      network_factory=lambda: net)
+    with caplog.at_level(logging.INFO, logger="ainimotion_vs"):
+        clip_to_array(out)
+    assert "exceeds the memory budget (1 MiB); running in" in caplog.text and len(net.sizes) > 1
+    monkeypatch.setenv(MEM_BUDGET_ENV, "0")
+    with pytest.raises(SettingsError, match=rf"infer: {MEM_BUDGET_ENV} must be a positive number of MiB such as 2048; got '0'"):
+        torch_infer(clips_from_array(x), TINY, TorchBackend(), tile=None, overlap=0, stats=None, network_factory=TinyUp)
+    monkeypatch.delenv(MEM_BUDGET_ENV)
+    assert budget_bytes("cpu") >= MIN_RAM_BUDGET
 
 
 # ---------------------------------------------------------------- pure tile planning
@@ -322,7 +353,7 @@ def test_plan_tiles_partition_the_frame():
 
 def test_torch_tile_checked_when_the_graph_is_built():
     spec = _spec(multiple=64)
-    with pytest.raises(UnsupportedFormatError, match=r"infer: tile 64 is too small for overlap 16 \(alignment 64\)"):
+    with pytest.raises(SettingsError, match=r"infer: tile 64 is too small for overlap 16 \(alignment 64\)"):
         torch_infer(clips_from_array(_smooth(3, 128, 128)), spec, TorchBackend(), tile=(64, 64), overlap=16, stats=None,
                     network_factory=TinyUp)
 
@@ -344,7 +375,7 @@ def test_auto_tile_and_shrink():
 # ---------------------------------------------------------------- vs-mlrt plumbing
 def test_missing_plugin_message():
     with pytest.raises(MissingPluginError, match=r"infer: the VapourSynth plugin core.nonexistent_mlrt is not installed; install it with"):
-        plugin_namespace("nonexistent_mlrt")
+        plugin("nonexistent_mlrt", func="infer")
     assert isinstance(MissingPluginError("x"), ImportError)
 
 
@@ -370,7 +401,7 @@ def test_mlrt_matches_torch_on_tiny_net(backend, tiny_onnx):
     out = mlrt_infer([src], TINY, backend, tile=None, overlap=0, stats=stats, network_path=tiny_onnx)
     assert (out.format.id, out.width, out.height, out.num_frames) == (vs.RGBS, 90, 60, 3)
     got = clip_to_array(out)
-    assert np.abs(got - _reference(TinyUp(), x, 4, 2)).max() < 1e-5
+    assert np.abs(got - _reference(TinyUp(), x, 4, 2)).max() <= TINY_MAX_ABS
     assert got.min() >= 0 and got.max() <= 1
     assert out.get_frame(2).props["AinimotionTest"] == 3
     for n in (1, 2, 1):
@@ -378,8 +409,8 @@ def test_mlrt_matches_torch_on_tiny_net(backend, tiny_onnx):
     assert stats.calls == 3
     # vs-mlrt gets overlap * scale: it discards output pixels at inner tile edges
     tiled = mlrt_infer([src], TINY, backend, tile=(24, 20), overlap=4, stats=None, network_path=tiny_onnx)
-    assert np.abs(clip_to_array(tiled) - got).max() < 1e-5
-    with pytest.raises(UnsupportedFormatError, match=r"tile 16x12 is too small for overlap 4 on a x2 model with vs-mlrt"):
+    assert np.abs(clip_to_array(tiled) - got).max() <= TINY_MAX_ABS
+    with pytest.raises(SettingsError, match=r"tile 16x12 is too small for overlap 4 on a x2 model with vs-mlrt"):
         mlrt_infer([src], TINY, backend, tile=(16, 12), overlap=4, stats=None, network_path=tiny_onnx)
 
 
@@ -391,7 +422,7 @@ def test_mlrt_bad_model_file(tmp_path):
         mlrt_infer([rgb], TINY, OrtBackend(), tile=None, overlap=0, stats=None, network_path=bad)
     with pytest.raises(BackendError, match="does not exist"):
         mlrt_infer([rgb], TINY, OrtBackend(), tile=None, overlap=0, stats=None, network_path=tmp_path / "missing.onnx")
-    with pytest.raises(UnsupportedFormatError, match="OrtBackend device must be 'cpu' or 'cuda'"):
+    with pytest.raises(SettingsError, match="OrtBackend device must be 'cpu' or 'cuda'"):
         mlrt_infer([rgb], TINY, OrtBackend(device="rocm"), tile=None, overlap=0, stats=None, network_path=bad)
 
 
@@ -423,15 +454,18 @@ def test_upscaler_parity_torch_ort_ov(still, animev3):
         assert (out.width, out.height) == (384, 288)
         results[name] = clip_to_array(out)
         assert stats.calls == 1
-    assert _rel_l2(results["torch"], ref) < 1e-6
-    assert _rel_l2(results["ort"], results["torch"]) <= 1e-4
-    assert _rel_l2(results["ov"], results["torch"]) <= 1e-4
+    bound = reorder_rel_l2(*depth_and_fan_in(animev3))  # 18 layers, fan-in 576: 5.1e-5
+    assert _rel_l2(results["torch"], ref) <= bound
+    assert _rel_l2(results["ort"], results["torch"]) <= bound
+    assert _rel_l2(results["ov"], results["torch"]) <= bound
 
 
 def test_upscaler_tiled_equals_untiled_on_real_frame(still, animev3):
     src = clips_from_array(still)
     full = clip_to_array(infer(src, "realesr-animevideov3", backend="torch"))
     tiled = clip_to_array(infer(src, "realesr-animevideov3", backend="torch", tile=(48, 40), overlap=16))
+    # the contract (backends docstring): within one 8-bit level; the receptive radius (18
+    # convolutions) exceeds the overlap 16, so the tile edges see slightly less context
     assert np.abs(tiled - full).max() <= 1 / 255
 
 
@@ -440,7 +474,7 @@ def test_upscaler_ort_tiled_equals_untiled_on_real_frame(shared_data, animev3):
     src = clips_from_array(big)
     full = clip_to_array(infer(src, "realesr-animevideov3", backend="ort"))
     tiled = clip_to_array(infer(src, "realesr-animevideov3", backend="ort", tile=(160, 136), overlap=16))
-    assert np.abs(tiled - full).max() <= 1 / 255
+    assert np.abs(tiled - full).max() <= 1 / 255  # the tiling contract: one 8-bit level (see above)
 
 
 def test_upscaler_tiny_memory_budget_recovers_by_tiling(still, animev3, caplog):
@@ -449,7 +483,7 @@ def test_upscaler_tiny_memory_budget_recovers_by_tiling(still, animev3, caplog):
     with caplog.at_level(logging.INFO, logger="ainimotion_vs"):
         small = clip_to_array(infer(src, "realesr-animevideov3", backend=TorchBackend(memory_budget_mib=2)))
     assert "running in" in caplog.text
-    assert np.abs(small - full).max() <= 1 / 255
+    assert np.abs(small - full).max() <= 1 / 255  # the tiling contract: one 8-bit level
 
 
 @NEEDS_OV
@@ -459,10 +493,11 @@ def test_rife_parity_torch_ort_ov(pair, rife):
     assert [c.format.id for c in src] == [vs.RGBS, vs.RGBS, vs.GRAYS]
     out = {name: clip_to_array(infer(src, "rife-4.25", backend=name)) for name in ("torch", "ort", "ov")}
     assert out["torch"].shape == (3, 88, 120)
-    assert _rel_l2(out["torch"], ref) < 1e-6
-    assert _rel_l2(out["ort"], out["torch"]) <= 1e-4
-    assert _rel_l2(out["ov"], out["torch"]) <= 1e-4
-    # the model did something: the middle frame is not one of the inputs
+    bound = reorder_rel_l2(*depth_and_fan_in(rife))  # 59 layers, fan-in 3072: 3.9e-4
+    assert _rel_l2(out["torch"], ref) <= bound
+    assert _rel_l2(out["ort"], out["torch"]) <= bound
+    assert _rel_l2(out["ov"], out["torch"]) <= bound
+    # the model did something: the middle frame is not one of the inputs (far above the bound)
     assert min(_rel_l2(out["torch"], pair[0:3]), _rel_l2(out["torch"], pair[3:6])) > 1e-3
 
 
@@ -472,16 +507,20 @@ def test_gpu_torch_cuda_fp16_close_to_cpu(still, animev3):
     src = clips_from_array(still)
     cpu = clip_to_array(infer(src, "realesr-animevideov3", backend="torch"))
     gpu = clip_to_array(infer(src, "realesr-animevideov3", backend="torch-cuda"))
-    assert _rel_l2(gpu, cpu) < 5e-3
+    assert _rel_l2(gpu, cpu) <= reduced_precision_rel_l2(depth_and_fan_in(animev3)[0])  # fp16: 1.8e-2
 
 
 @pytest.mark.gpu
-def test_gpu_trt_and_ort_cuda_close_to_torch(still, pair, animev3):
+def test_gpu_trt_and_ort_cuda_close_to_torch(still, pair, animev3, rife):
     src = clips_from_array(still)
     ref = clip_to_array(infer(src, "realesr-animevideov3", backend="torch"))
+    # fp16, and fp32 on GPUs (cuDNN and TensorRT use TF32 tensor cores: the same 10-bit
+    # mantissa as fp16) round weights and values once per layer: 2 * layers * eps16
+    up_bound = reduced_precision_rel_l2(depth_and_fan_in(animev3)[0])  # 1.8e-2
     for backend in (OrtBackend(device="cuda"), TrtBackend(fp16=False), TrtBackend(fp16=True)):
         got = clip_to_array(infer(src, "realesr-animevideov3", backend=backend))
-        assert _rel_l2(got, ref) < (5e-3 if backend.fp16 else 1e-3), backend
+        assert _rel_l2(got, ref) <= up_bound, backend
     rsrc = clips_from_array(pair)
     rref = clip_to_array(infer(rsrc, "rife-4.25", backend="torch"))
-    assert _rel_l2(clip_to_array(infer(rsrc, "rife-4.25", backend=TrtBackend())), rref) < 1e-2
+    rife_bound = reduced_precision_rel_l2(depth_and_fan_in(rife)[0])  # 59 layers: 5.8e-2
+    assert _rel_l2(clip_to_array(infer(rsrc, "rife-4.25", backend=TrtBackend())), rref) <= rife_bound

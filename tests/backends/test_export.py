@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 
 import numpy as np
 import onnx
@@ -19,9 +18,11 @@ from ainimotion_vs.backends.export import (
     weights_sha256,
 )
 from ainimotion_vs.cache import atomic_write, atomic_write_bytes, cache_dir, file_sha256
-from ainimotion_vs.errors import BackendError, UnsupportedFormatError
+from ainimotion_vs.errors import BackendError, SettingsError
 from ainimotion_vs.models.spec import ModelSpec
 from tests._weights import require
+
+from _tolerance import EPS32, depth_and_fan_in, reduced_precision_rel_l2, reorder_rel_l2
 
 torch.set_grad_enabled(False)
 
@@ -54,6 +55,11 @@ class ArangeGrid(torch.nn.Module):
         return x * 0.5 + (torch.arange(w, dtype=x.dtype) / (w - 1)).view(1, 1, 1, w) * 0.5
 
 
+# Elementwise models: every output goes through at most 4 roundings (ramp, two products,
+# the sum), in either runtime, so the two differ by at most 2 * 4 * eps32 relative.
+ELEMENTWISE = 2 * 4 * EPS32
+
+
 def _dims(path) -> list[list[str | int]]:
     model = onnx.load(str(path))
     return [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim] for v in (*model.graph.input, *model.graph.output)]
@@ -67,7 +73,7 @@ def test_export_tiny_is_dynamic_and_correct_at_three_sizes(tmp_path):
     assert inp[:2] == [1, 3] and all(isinstance(d, str) for d in inp[2:])  # symbolic H and W
     assert out[:2] == [1, 3] and all(isinstance(d, str) for d in out[2:])
     err = check_onnx(path, Tiny(), in_channels=3, sizes=[(20, 12), (64, 36), (8, 44)])
-    assert err < 1e-6
+    assert err <= reorder_rel_l2(*depth_and_fan_in(Tiny()))  # 2 layers, fan-in 72: 2.0e-6
     assert [p.name for p in tmp_path.iterdir()] == ["tiny.onnx"]  # no temp files left
 
 
@@ -77,13 +83,13 @@ def test_export_linspace_trap_is_caught_and_legacy_used(tmp_path):
         export_module(LinspaceGrid(), path, in_channels=3, size_multiple=8, exporter="dynamo")
     assert not path.exists() and list(tmp_path.iterdir()) == []
     assert export_module(LinspaceGrid(), path, in_channels=3, size_multiple=8) == "legacy"
-    assert check_onnx(path, LinspaceGrid(), in_channels=3, sizes=[(16, 8), (40, 24), (24, 64)]) < 1e-6
+    assert check_onnx(path, LinspaceGrid(), in_channels=3, sizes=[(16, 8), (40, 24), (24, 64)]) <= ELEMENTWISE
 
 
 def test_export_arange_grid_stays_dynamic(tmp_path):
     path = tmp_path / "ar.onnx"
     assert export_module(ArangeGrid(), path, in_channels=3, size_multiple=8, exporter="dynamo") == "dynamo"
-    assert check_onnx(path, ArangeGrid(), in_channels=3, sizes=[(16, 8), (72, 24)]) < 1e-6
+    assert check_onnx(path, ArangeGrid(), in_channels=3, sizes=[(16, 8), (72, 24)]) <= ELEMENTWISE
 
 
 def test_export_fp16_has_fp32_io_and_fp16_weights(tmp_path):
@@ -94,20 +100,21 @@ def test_export_fp16_has_fp32_io_and_fp16_weights(tmp_path):
     assert model.graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
     assert {i.data_type for i in model.graph.initializer if len(i.dims) == 4} == {onnx.TensorProto.FLOAT16}
     err = check_onnx(path, Tiny(), in_channels=3, sizes=[(32, 24)], fp16=True)
-    assert 1e-6 < err < 1e-2
+    # above what fp32 reordering gives (so it really computed in fp16), below fp16 rounding of 2 layers
+    assert reorder_rel_l2(*depth_and_fan_in(Tiny())) < err <= reduced_precision_rel_l2(2)
 
 
 def test_export_argument_errors(tmp_path):
-    with pytest.raises(UnsupportedFormatError, match="export_module: exporter must be 'auto', 'dynamo' or 'legacy'; got 'jit'"):
+    with pytest.raises(SettingsError, match="export_module: exporter must be 'auto', 'dynamo' or 'legacy'; got 'jit'"):
         export_module(Tiny(), tmp_path / "x.onnx", in_channels=3, size_multiple=4, exporter="jit")
-    with pytest.raises(UnsupportedFormatError, match="in_channels and size_multiple must be at least 1"):
+    with pytest.raises(SettingsError, match="in_channels and size_multiple must be at least 1"):
         export_module(Tiny(), tmp_path / "x.onnx", in_channels=0, size_multiple=4)
     export_module(Tiny(), tmp_path / "x.onnx", in_channels=3, size_multiple=8)
     with pytest.raises(BackendError, match=r"ONNX output at 24x16 has shape \(3, 32, 48\); PyTorch gives \(3, 16, 24\)"):
         check_onnx(tmp_path / "x.onnx", ArangeGrid(), in_channels=3, sizes=[(24, 16)])
-    with pytest.raises(UnsupportedFormatError, match="export_onnx: opset must be an int >= 17; got 11"):
+    with pytest.raises(SettingsError, match="export_onnx: opset must be an int >= 17; got 11"):
         export_onnx("realesr-animevideov3", opset=11)
-    with pytest.raises(UnsupportedFormatError, match="unknown model 'nope'"):
+    with pytest.raises(SettingsError, match="unknown model 'nope'"):
         export_onnx("nope")
 
 
@@ -134,12 +141,11 @@ def test_export_onnx_upscaler_cached_and_dynamic():
     assert path.parent == cache_dir("onnx")
     assert re.fullmatch(r"realesr-animevideov3-fp32-op18-[0-9a-f]{16}\.onnx", path.name)
     mtime = path.stat().st_mtime_ns
-    t0 = time.perf_counter()
     assert export_onnx("realesr-animevideov3") == path  # cached: no second export
-    assert time.perf_counter() - t0 < 5 and path.stat().st_mtime_ns == mtime
+    assert path.stat().st_mtime_ns == mtime
     assert all(isinstance(d, str) for d in _dims(path)[0][2:])
     net = load_network("realesr-animevideov3")
-    assert check_onnx(path, net, in_channels=3, sizes=[(40, 24), (64, 48), (24, 56)]) <= 1e-4
+    assert check_onnx(path, net, in_channels=3, sizes=[(40, 24), (64, 48), (24, 56)]) <= reorder_rel_l2(*depth_and_fan_in(net))
 
 
 def test_export_onnx_rife_at_three_sizes():
@@ -149,7 +155,7 @@ def test_export_onnx_rife_at_three_sizes():
     path = export_onnx("rife-4.25")
     assert path.name.startswith("rife-4.25-fp32-op18-")
     net = load_network("rife-4.25")
-    assert check_onnx(path, net, in_channels=7, sizes=[(64, 64), (192, 64), (128, 192)]) <= 1e-4
+    assert check_onnx(path, net, in_channels=7, sizes=[(64, 64), (192, 64), (128, 192)]) <= reorder_rel_l2(*depth_and_fan_in(net))
 
 
 # ---------------------------------------------------------------- cache dir + atomic writes

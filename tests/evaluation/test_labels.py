@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ainimotion_vs._labels import (
+from ainimotion_vs.evaluation.labels import (
     ClipLabels,
     format_ranges,
     load_labels,
@@ -13,7 +13,7 @@ from ainimotion_vs._labels import (
     score_cuts,
     score_holds,
 )
-from ainimotion_vs.errors import UnsupportedFormatError
+from ainimotion_vs.errors import SettingsError
 
 LABELS = Path(__file__).resolve().parents[1] / "labels"
 CLIPS = [
@@ -116,7 +116,7 @@ def test_parse_ranges_inclusive_and_labels():
          "cut-range", "duplicate", "cut-hold", "hold-ignore", "two-headers", "no-header"],
 )
 def test_parse_errors_say_where_and_how(text, match):
-    with pytest.raises(UnsupportedFormatError, match=match):
+    with pytest.raises(SettingsError, match=match):
         parse_labels(text, source="t.txt")
 
 

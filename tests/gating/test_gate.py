@@ -10,7 +10,7 @@ import pytest
 import vapoursynth as vs
 
 import _synth as S
-from ainimotion_vs.errors import UnsupportedFormatError
+from ainimotion_vs.errors import SettingsError, UnsupportedFormatError
 from ainimotion_vs.gate import GATE_PROPS, GateSettings, gate
 
 core = vs.core
@@ -130,7 +130,7 @@ def test_frames_pass_through_unchanged_and_bit_depth_does_not_matter() -> None:
 @pytest.mark.parametrize(("size", "out"), [((256, 144), (32, 18)), ((256, 144), (64, 36)), ((256, 108), (32, 13)), ((40, 24), (80, 48))])
 def test_metric_resize_matrices_match_vapoursynth_bilinear(size: tuple[int, int], out: tuple[int, int]) -> None:
     """The block means and the thumbnail are computed in numpy with the same kernel as resize.Bilinear."""
-    from ainimotion_vs._gate_metrics import bilinear_matrix
+    from ainimotion_vs.gating.metrics import bilinear_matrix
 
     (w, h), (ow, oh) = size, out
     pixels = np.random.default_rng(3).random((h, w), dtype=np.float32)
@@ -148,15 +148,18 @@ def test_metric_resize_matrices_match_vapoursynth_bilinear(size: tuple[int, int]
 
 def test_metrics_match_planestats_on_the_analysis_clip() -> None:
     """Mean and mean absolute difference from numpy equal VapourSynth's PlaneStats."""
-    from ainimotion_vs._gate_detectors import Window
-    from ainimotion_vs._gate_metrics import AnalysisGeometry, Decimator, Measurer, analysis_clip
+    from ainimotion_vs.gate import analysis_clip
+    from ainimotion_vs.gating.detectors import Window
+    from ainimotion_vs.gating.metrics import AnalysisGeometry, Decimator, FineSampler, Measurer
 
     scene = S.scene_lip_flap()
     clip = S.to_clip(scene.frames)
     small = analysis_clip(clip, 256)
     stats = core.std.PlaneStats(small, small[1:] + small[-1])
     frames = [clip.get_frame(i) for i in range(clip.num_frames)]
-    m = Measurer(Decimator(AnalysisGeometry.of(clip.width, clip.height, 256), clip.format), block=8)
+    geo = AnalysisGeometry.of(clip.width, clip.height, 256)
+    fine = FineSampler(clip.width, clip.format)
+    m = Measurer(Decimator(geo, clip.format), block=8, fine=fine, streak_level=20.0, streak_noise_factor=6.0)
     for n in range(clip.num_frames - 1):
         p = stats.get_frame(n).props
         assert m.frame(n, frames.__getitem__).mean == pytest.approx(p["PlaneStatsAverage"], abs=1e-6)
@@ -172,8 +175,9 @@ def test_analysis_picture_samples_the_documented_cells(width: int, height: int, 
     """Each analysis pixel is the mean of the documented luma samples of its cell, in every
     sample type (8/10/16-bit and float GRAY, RGB as BT.709 luma), 0..1; by the gate's filter
     and by the numpy path."""
-    from ainimotion_vs import _gate_native
-    from ainimotion_vs._gate_metrics import AnalysisGeometry, analysis_clip
+    from ainimotion_vs.gating import native as _gate_native
+    from ainimotion_vs.gate import analysis_clip
+    from ainimotion_vs.gating.metrics import AnalysisGeometry
 
     if path == "numpy":
         monkeypatch.setenv(_gate_native.ENV, "numpy")
@@ -218,7 +222,7 @@ def test_analysis_picture_samples_the_documented_cells(width: int, height: int, 
 
 def test_gate_filter_is_built_and_used() -> None:
     """The dev setup builds the gate's VapourSynth filter (setup.py) and gate() uses it."""
-    from ainimotion_vs import _gate_native
+    from ainimotion_vs.gating import native as _gate_native
 
     path = _gate_native.plugin_path()
     assert path is not None, "the gate filter is not built: run `pip install -e . -v` with a C compiler"
@@ -260,8 +264,8 @@ NATIVE_FORMATS = [vs.YUV420P8, vs.YUV420P10, vs.GRAY16, vs.GRAYS, vs.RGB24, vs.R
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (1280, 720), (320, 180), (102, 38)])
 def test_filter_analysis_picture_equals_numpy_bit_for_bit(fmt: int, width: int, height: int, monkeypatch) -> None:
     """The filter samples exactly the numpy path's analysis picture, in every sample type."""
-    from ainimotion_vs import _gate_native
-    from ainimotion_vs._gate_metrics import analysis_clip
+    from ainimotion_vs.gating import native as _gate_native
+    from ainimotion_vs.gate import analysis_clip
 
     clip = _frames_clip(fmt, width, height, 2, seed=width + fmt)
     native = analysis_clip(clip, 256)
@@ -289,7 +293,7 @@ def _assert_same_props(native: list[dict], reference: list[dict]) -> None:
 @pytest.mark.parametrize("name", list(S.SCENES))
 def test_filter_and_numpy_path_give_the_same_props(name: str, monkeypatch) -> None:
     """The filter decides exactly as the numpy reference (labels, flags) with the same metrics."""
-    from ainimotion_vs import _gate_native
+    from ainimotion_vs.gating import native as _gate_native
 
     clip = S.to_clip(S.SCENES[name]().frames)
     native = _props(clip)
@@ -299,7 +303,7 @@ def test_filter_and_numpy_path_give_the_same_props(name: str, monkeypatch) -> No
 
 @pytest.mark.parametrize("fmt", [vs.YUV420P8, vs.RGBS], ids=lambda f: vs.PresetVideoFormat(f).name)
 def test_filter_and_numpy_path_agree_at_1080p(fmt: int, monkeypatch) -> None:
-    from ainimotion_vs import _gate_native
+    from ainimotion_vs.gating import native as _gate_native
 
     clip = _frames_clip(fmt, 1920, 1080, 10, seed=7)
     clip = clip[:4] + clip[3] + clip[3] + clip[4:]  # a hold in the middle
@@ -313,7 +317,7 @@ def test_numpy_path_warns_once_when_the_filter_is_not_built(monkeypatch, caplog)
     """No compiler at install: gate() still labels (numpy path) and says why it is slower."""
     import importlib
 
-    from ainimotion_vs import _gate_native
+    from ainimotion_vs.gating import native as _gate_native
 
     gate_module = importlib.import_module("ainimotion_vs.gate")
     monkeypatch.setattr(_gate_native, "plugin_path", lambda: None)
@@ -343,15 +347,15 @@ def test_a_setting_the_filter_does_not_take_fails_loudly() -> None:
 
 
 def test_unknown_gate_environment_value_is_an_error(monkeypatch) -> None:
-    from ainimotion_vs import _gate_native
+    from ainimotion_vs.gating import native as _gate_native
 
     monkeypatch.setenv(_gate_native.ENV, "c")
-    with pytest.raises(ValueError, match="AINIMOTION_GATE='c' is not understood"):
+    with pytest.raises(SettingsError, match="AINIMOTION_GATE='c' is not understood"):
         gate(S.to_clip(S.scene_cut().frames))
 
 
 def test_half_float_takes_the_numpy_path() -> None:
-    from ainimotion_vs import _gate_native
+    from ainimotion_vs.gating import native as _gate_native
 
     clip = core.resize.Point(S.to_clip(S.scene_cut().frames), format=vs.GRAYH)
     assert not _gate_native.available(clip.format)
@@ -401,13 +405,13 @@ def test_error_tiny_clip() -> None:
 )
 def test_error_bad_settings(settings: GateSettings, message: str) -> None:
     clip = core.std.BlankClip(format=vs.YUV420P8, width=64, height=64, length=3)
-    with pytest.raises(ValueError, match=r"^gate: " + message):
+    with pytest.raises(SettingsError, match=r"^gate: " + message):
         gate(clip, settings=settings)
 
 
 def test_error_settings_type() -> None:
     clip = core.std.BlankClip(format=vs.YUV420P8, width=64, height=64, length=3)
-    with pytest.raises(TypeError, match=r"^gate: settings must be a GateSettings; got dict"):
+    with pytest.raises(SettingsError, match=r"^gate: settings must be a GateSettings; got dict"):
         gate(clip, settings={"hold_threshold": 1})  # type: ignore[arg-type]
 
 
@@ -434,7 +438,7 @@ def test_real_slides_zoom_fade_caption_are_not_cuts(shared_data: Path) -> None:
 @pytest.mark.slow
 def test_real_clips_against_hand_labels(shared_data: Path) -> None:
     """Cut F1 1.0 and hold precision >= 0.99, recall >= 0.9 over the labelled clips."""
-    from ainimotion_vs._labels import load_labels, score_cuts, score_holds
+    from ainimotion_vs.evaluation.labels import load_labels, score_cuts, score_holds
 
     label_dir = Path(__file__).resolve().parents[1] / "labels"
     cut_total = hold_total = None

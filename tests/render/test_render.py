@@ -17,7 +17,7 @@ from _media import make_video
 from ainimotion_vs.errors import EncodeError, UnsupportedFormatError
 from ainimotion_vs.ffmpeg import ENCODERS, find_ffmpeg, probe_encoder
 from ainimotion_vs.media import open_source, open_span, probe
-import ainimotion_vs.render as render_module
+import ainimotion_vs.render.pipes as render_pipes
 from ainimotion_vs.render import render, render_script
 
 REPO = Path(__file__).resolve().parents[2]
@@ -305,13 +305,13 @@ def test_ctrl_c_leaves_nothing(core, tmp_path, python_sigint, monkeypatch, again
             _thread.interrupt_main()
 
     if again:  # a second Ctrl-C that lands while render() stops ffmpeg (the real one)
-        real_stop = render_module._stop
+        real_stop = render_pipes.stop
 
         def stop_interrupted(proc):
             _thread.interrupt_main()
             real_stop(proc)
 
-        monkeypatch.setattr(render_module, "_stop", stop_interrupted)
+        monkeypatch.setattr(render_pipes, "stop", stop_interrupted)
     with pytest.raises(KeyboardInterrupt):
         render(slow, tmp_path / "o.mkv", progress=progress, **FAST)
     assert list(tmp_path.iterdir()) == []
