@@ -486,7 +486,7 @@ def interpolate(
     from .models.spec import spec_for_task
 
     spec = spec_for_task(model, task="interpolate", func="interpolate")
-    backend_obj = resolve_backend(backend, func="interpolate")
+    backend_obj = resolve_backend(backend, func="interpolate", model=spec)
     for name, value in (("gate", gate), ("fallback", fallback)):
         if not isinstance(value, bool):
             raise SettingsError(f"interpolate: {name} must be True or False; got {value!r}.")

@@ -248,7 +248,7 @@ def upscale(
     color_keep = _check_keep_colors(keep_colors)
     if not isinstance(reuse, bool):
         raise SettingsError(f"upscale: reuse must be True or False; got {reuse!r}.")
-    settings = resolve_backend(backend, func="upscale", task="upscale")
+    settings = resolve_backend(backend, func="upscale", model=spec)
     tile_size = choose_tile(clip, spec, settings, tile, overlap)
     log.debug("upscale: %s on %s, %dx%d -> %dx%d, tiles %s", spec.name, settings.name, clip.width, clip.height, w, h, tile_size)
 

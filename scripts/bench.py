@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(a.threads)
     from ainimotion_vs.backends import resolve_backend
-    from ainimotion_vs.evaluation.chains import CASES, ChainOptions, ClipCase, run_case
+    from ainimotion_vs.evaluation.chain_bench import CASES, ChainOptions, ClipCase, run_case
     from ainimotion_vs.evaluation.quality import triplet_quality, upscale_quality, upscaler_speed
     from ainimotion_vs.presets import get_preset
 
@@ -229,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     command = "python scripts/bench.py " + " ".join(shlex.quote(x) for x in (sys.argv[1:] if argv is None else argv))
     started = time.time()
     info = machine_info()
-    up_be, it_be = resolve_backend(a.backend, func="bench", task="upscale"), resolve_backend(a.backend, func="bench", task="interpolate")
+    chosen = get_preset("anime-clean")  # "auto" is measured per model (backends/auto.py) and logged with its timings
+    up_be = resolve_backend(a.backend, func="bench", model=chosen.upscale_model)
+    it_be = resolve_backend(a.backend, func="bench", model=chosen.interp_model)
     backend = f"upscaler {up_be!r}, RIFE {it_be!r}"
     results: dict[str, Any] = {"command": command.strip(), "machine": info, "backend": backend,
                                "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started))}

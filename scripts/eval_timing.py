@@ -101,6 +101,8 @@ class Scores:
     smooth_psnr: list[float] = field(default_factory=list)
     keep_ssim: list[float] = field(default_factory=list)
     smooth_ssim: list[float] = field(default_factory=list)
+    stretch: list[str] = field(default_factory=list)
+    """the stretch each frame comes from"""
 
 
 def _ones_segments(data: Path, width: int, labels) -> list[tuple[str, object]]:
@@ -142,6 +144,7 @@ def ground_truth(data: Path, width: int, backend: str, labels, limit: int | None
                     outs[timing] = _rgb_frames(out, [k * rate for k in dropped])
                 s = results[(c, rate)]
                 for k in dropped:
+                    s.stretch.append(name.split("_")[0])
                     for timing, ps, ss in (("keep", s.keep_psnr, s.keep_ssim), ("smooth", s.smooth_psnr, s.smooth_ssim)):
                         frame = outs[timing][k * rate]
                         ps.append(psnr(frame, truth[k], data_range=255))
@@ -330,6 +333,12 @@ def table(gt: dict[tuple[int, int], Scores], steps: dict[str, Steps], cross: dic
     rows.append([f"labelled anime intervals on ones or mixed cadence (smooth = keep there), {len(anime)} clips",
                  "-", "-", f"{np.mean(list(anime.values())):.0%}", "-"])
     note = "on ones or mixed cadence per clip: " + ", ".join(f"{k} {v:.0%}" for k, v in ones.items())
+    for c in (2, 3):
+        s = gt[(c, 1)]
+        names = sorted(set(s.stretch))
+        gain = {n: _med([b - a for a, b, m in zip(s.keep_psnr, s.smooth_psnr, s.stretch) if m == n]) for n in names}
+        note += f"\nPSNR gain median by stretch, held {'twos' if c == 2 else 'threes'}: " + ", ".join(
+            f"{n} {fmt(g)} dB ({s.stretch.count(n)} frames)" for n, g in gain.items())
     return markdown_table(["figure", "keep", "smooth", "source", "target"], rows) + "\n\n" + note
 
 

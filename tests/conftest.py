@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from ainimotion_vs.evaluation.footage import find_shared_data
-
-REPO = Path(__file__).resolve().parents[1]
 # Test files live in folders that mirror the package (tests/gating/, tests/render/, ...); the
 # shared helpers (_synth, _media, _weights) sit here, so put this folder on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -17,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path to the real-footage folder; skips the test with a clear reason when it is absent."""
+    from ainimotion_vs.evaluation.footage import find_shared_data  # here: importing conftest imports no package
+
     d = find_shared_data()
     if d is None:
         pytest.skip("real footage folder ../shared/data not found (set AINIMOTION_SHARED_DATA)")

@@ -33,7 +33,8 @@ Measured on crops of real frames (fp32, relative L2 against PyTorch, this CPU):
 realesr-animevideov3 ort 1e-7, ov 0; rife-4.25 ort 2e-6, ov 1e-6. Reduced precision:
 ort ``fp16`` 2e-4 / 3e-3, ov ``bf16`` 2e-3 / 1.6e-2 (upscaler / RIFE).
 
-Modules: :mod:`.settings` (the settings dataclasses), :mod:`.memory` (the memory budget policy), :mod:`.torch` (PyTorch filter), :mod:`.mlrt` (vs-mlrt ort/ov/trt, TensorRT
+Modules: :mod:`.settings` (the settings dataclasses), :mod:`.auto` (``backend="auto"`` by
+measurement), :mod:`.memory` (the memory budget policy), :mod:`.torch` (PyTorch filter), :mod:`.mlrt` (vs-mlrt ort/ov/trt, TensorRT
 engine cache), :mod:`.export` (ONNX export + cache), :mod:`._tiles` (tile planning and
 memory estimates), :mod:`._frames` (frame <-> numpy).
 """
@@ -63,15 +64,17 @@ __all__ = [
 ]
 
 
-def resolve_backend(backend: "str | Backend | None", *, func: str = "backend", task: str | None = None) -> Backend:
+def resolve_backend(
+    backend: "str | Backend | None", *, func: str = "backend", model: "ModelSpec | str | None" = None
+) -> Backend:
     """Turn a name (``"torch"``, ``"torch-cuda"``, ``"ort"``, ``"ort-cuda"``, ``"ov"``, ``"trt"``, ``"auto"``)
-    or a settings object into a settings object. ``None``/``"auto"``: CUDA torch (fp16) when
-    a GPU is present; on the CPU, OpenVINO for ``task="upscale"`` when the ``ov`` plugin is
-    installed (the fastest CPU upscaler measured), else CPU torch (the fastest for RIFE).
-    Unknown names raise :class:`~ainimotion_vs.errors.UnsupportedFormatError`."""
+    or a settings object into a settings object. ``None``/``"auto"`` with a ``model``: the
+    backend measured fastest for that model on this machine (:mod:`.auto`: timed once, cached);
+    without a model: CUDA torch (fp16) when a GPU is present, else CPU torch.
+    Unknown names raise :class:`~ainimotion_vs.errors.SettingsError`."""
     from ._resolve import resolve
 
-    return resolve(backend, func=func, task=task)
+    return resolve(backend, func=func, model=model)
 
 
 def infer(
@@ -86,4 +89,4 @@ def infer(
     """Run ``spec``'s network on ``clips`` with ``backend``; see the module docstring for the contract."""
     from ._resolve import run
 
-    return run(clips, spec, backend=resolve_backend(backend, func="infer"), tile=tile, overlap=overlap, stats=stats)
+    return run(clips, spec, backend=backend, tile=tile, overlap=overlap, stats=stats)

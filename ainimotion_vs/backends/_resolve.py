@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .._vs import check_clip, has_plugin
+from .._vs import check_clip
 from ..errors import SettingsError, UnsupportedFormatError
 from .settings import BACKEND_NAMES, InferenceStats, OrtBackend, OvBackend, TorchBackend, TrtBackend
 
@@ -19,20 +19,19 @@ __all__ = ["resolve", "run", "validate", "NAMED_BACKENDS"]
 NAMED_BACKENDS = ("auto", "torch", "torch-cuda", "ort", "ort-cuda", "ov", "trt")
 
 
-def resolve(backend: "str | Backend | None", *, func: str = "backend", task: str | None = None) -> "Backend":
+def resolve(backend: "str | Backend | None", *, func: str = "backend", model: "ModelSpec | str | None" = None) -> "Backend":
     """See :func:`ainimotion_vs.backends.resolve_backend`."""
     if isinstance(backend, (TorchBackend, OrtBackend, OvBackend, TrtBackend)):
         return backend
-    if backend is None or backend == "auto":
+    if backend is None or (isinstance(backend, str) and backend.strip().lower() == "auto"):
+        if model is not None:
+            from .auto import auto_backend
+
+            return auto_backend(model, func=func)
         import torch
 
-        if torch.cuda.is_available():
-            return TorchBackend(device="cuda", fp16=True)
-        # On the CPU, OpenVINO fp32 runs the upscalers fastest (scripts/bench_backends.py);
-        # PyTorch runs RIFE fastest.
-        if task == "upscale" and has_plugin("ov"):
-            return OvBackend()
-        return TorchBackend()
+        # no model to time: the runtime every install has, on the GPU when there is one
+        return TorchBackend(device="cuda", fp16=True) if torch.cuda.is_available() else TorchBackend()
     if not isinstance(backend, str):
         raise SettingsError(
             f"{func}: backend must be a name ({', '.join(NAMED_BACKENDS)}) or a backend settings object "
@@ -115,16 +114,18 @@ def run(
     clips: "Sequence[vs.VideoNode]",
     spec: "ModelSpec | str",
     *,
-    backend: "Backend",
+    backend: "str | Backend | None",
     tile: tuple[int, int] | None,
     overlap: int,
     stats: InferenceStats | None,
 ) -> "vs.VideoNode":
-    """Validate, then build the backend's filter graph."""
+    """Validate, resolve the backend (``auto`` may time the model: only for valid input),
+    then build the backend's filter graph."""
     from ..models.spec import get_spec
 
     spec = get_spec(spec)
     clips = validate(clips, spec, tile=tile, overlap=overlap, stats=stats)
+    backend = resolve(backend, func="infer", model=spec)
     tile = None if tile is None else (int(tile[0]), int(tile[1]))
     if isinstance(backend, TorchBackend):
         from .torch import torch_infer

@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_OPSET",
     "EXPORT_FORMAT_VERSION",
     "export_onnx",
+    "cached_onnx",
     "export_module",
     "onnx_cache_key",
     "weights_sha256",
@@ -272,6 +273,24 @@ def _clone_float(module: "torch.nn.Module") -> "torch.nn.Module":
     return copy.deepcopy(module).float().eval()
 
 
+def _onnx_path(spec: "ModelSpec", net: "torch.nn.Module", *, fp16: bool, opset: int) -> Path:
+    key = onnx_cache_key(spec, net, fp16=fp16, opset=opset)
+    return cache_dir("onnx", create=False) / f"{spec.name}-{'fp16' if fp16 else 'fp32'}-op{opset}-{key[:16]}.onnx"
+
+
+def cached_onnx(spec: "ModelSpec | str", *, fp16: bool = False, opset: int = DEFAULT_OPSET) -> Path | None:
+    """The export :func:`export_onnx` would return, if it is cached already; ``None`` otherwise
+    (loads the network to compute the key, never exports)."""
+    import torch
+
+    from ..models import load_network
+    from ..models.spec import get_spec
+
+    spec = get_spec(spec)
+    path = _onnx_path(spec, load_network(spec, device="cpu", dtype=torch.float32), fp16=fp16, opset=opset)
+    return path if path.is_file() and path.stat().st_size > 0 else None
+
+
 def export_onnx(spec: "ModelSpec | str", *, fp16: bool = False, opset: int = DEFAULT_OPSET) -> Path:
     """Path to the ONNX export of ``spec``'s network, exporting it on first use.
 
@@ -287,8 +306,7 @@ def export_onnx(spec: "ModelSpec | str", *, fp16: bool = False, opset: int = DEF
     if not isinstance(opset, int) or opset < 17:
         raise SettingsError(f"export_onnx: opset must be an int >= 17; got {opset!r}")
     net = load_network(spec, device="cpu", dtype=torch.float32)
-    key = onnx_cache_key(spec, net, fp16=fp16, opset=opset)
-    path = cache_dir("onnx") / f"{spec.name}-{'fp16' if fp16 else 'fp32'}-op{opset}-{key[:16]}.onnx"
+    path = _onnx_path(spec, net, fp16=fp16, opset=opset)
     if path.is_file() and path.stat().st_size > 0:
         return path
     log.info("export: exporting %s to ONNX (%s, opset %d); done once, cached in %s", spec.name, "fp16" if fp16 else "fp32", opset, path.parent)

@@ -16,14 +16,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..gate import GATE_PROPS
+from ..cache import atomic_write, atomic_write_bytes
+from ..timeline import read_timeline
 
 __all__ = ["register", "run", "collect", "summarize", "plot", "timecode"]
 
 log = logging.getLogger("ainimotion_vs")
 
-# every metric prop the gate writes (not the label or the standard scene-change flags)
-_METRICS = tuple(p for p in GATE_PROPS if p != "AinimotionInterval" and not p.startswith("_"))
 _COLOURS = {"hold": "#4c9f70", "motion": "#4a7bd0", "cut": "#d04a4a"}
 
 
@@ -50,22 +49,16 @@ def timecode(seconds: Fraction | float) -> str:
 
 
 def collect(clip, *, settings=None) -> list[dict[str, Any]]:
-    """Run :func:`ainimotion_vs.gate` over ``clip``; one dict of label and metrics per frame."""
-    from ..gate import gate
-
-    rows = []
+    """Run :func:`ainimotion_vs.gate` over ``clip``; one dict of label and metrics per frame
+    (:meth:`ainimotion_vs.timeline.Timeline.rows`)."""
     total = clip.num_frames
     step = max(1, total // 10)
-    for n, f in enumerate(gate(clip, settings=settings).frames()):
-        p = f.props
-        label = p["AinimotionInterval"]
-        row: dict[str, Any] = {"n": n, "label": label.decode() if isinstance(label, bytes) else str(label)}
-        for key in _METRICS:
-            row[key] = p[key]
-        rows.append(row)
-        if (n + 1) % step == 0:
-            log.debug("analyze: %d/%d frames", n + 1, total)
-    return rows
+
+    def progress(done: int, total: int) -> None:
+        if done % step == 0:
+            log.debug("analyze: %d/%d frames", done, total)
+
+    return read_timeline(clip, settings=settings, progress=progress).rows()
 
 
 def summarize(rows: list[dict[str, Any]], *, fps: Fraction, start: int = 0) -> dict[str, Any]:
@@ -89,8 +82,11 @@ def summarize(rows: list[dict[str, Any]], *, fps: Fraction, start: int = 0) -> d
 
 
 def plot(rows: list[dict[str, Any]], path: Path, *, settings, start: int = 0, title: str = "") -> None:
-    """A PNG of the block maximum against the hold threshold, the structural dissimilarity
-    against the cut threshold, and the label strip; x is the source frame (``start`` + n)."""
+    """A PNG of the neighbour distance (block maximum of frames n and n+1) and the anchor
+    distance (first to last frame of each block's still run) against the hold threshold, the
+    structural dissimilarity against the cut threshold, and the label strip; x is the source
+    frame (``start`` + n). An interval whose neighbour distance is under the threshold but whose
+    anchor distance is over it is a slow drift (pan, zoom): motion."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -99,15 +95,17 @@ def plot(rows: list[dict[str, Any]], path: Path, *, settings, start: int = 0, ti
 
     n = [start + r["n"] for r in rows[:-1]]
     block = [max(r["AinimotionBlockMax"], 0.05) for r in rows[:-1]]
+    anchor = [max(r["AinimotionAnchorMax"], 0.05) for r in rows[:-1]]
     thr = [r["AinimotionHoldThreshold"] for r in rows[:-1]]
     dis = [1.0 - r["AinimotionCorr"] for r in rows[:-1]]
     labels = [r["label"] for r in rows[:-1]]
     cuts = [x + 0.5 for x, lab in zip(n, labels, strict=True) if lab == "cut"]
     fig, axes = plt.subplots(3, 1, figsize=(12, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 3, 0.6]})
     ax = axes[0]
-    ax.semilogy(n, block, lw=0.8, color="#333333", label="block max |dY| (code values)")
+    ax.semilogy(n, block, lw=0.8, color="#333333", label="neighbour distance: block max |dY| n, n+1 (code values)")
+    ax.semilogy(n, anchor, lw=0.8, color="#c07a20", label="anchor distance: first to last frame of the still run")
     ax.step(n, thr, where="mid", lw=1.2, color=_COLOURS["hold"], label="hold threshold (noise-adapted)")
-    ax.set_ylabel("block max")
+    ax.set_ylabel("distance")
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(title or "gate", fontsize=10)
     ax = axes[1]
@@ -131,15 +129,11 @@ def plot(rows: list[dict[str, Any]], path: Path, *, settings, start: int = 0, ti
 
 
 def _atomic_save(fig, path: Path) -> None:
-    from ..cache import atomic_write
-
     with atomic_write(path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=110, format="png")
 
 
 def _write_json(data: dict[str, Any], path: Path) -> None:
-    from ..cache import atomic_write_bytes
-
     atomic_write_bytes(path, json.dumps(data, indent=1).encode("utf-8"))
 
 

@@ -1,4 +1,4 @@
-"""``ainimotion doctor``: what this machine has (VapourSynth, plugins, ffmpeg, encoders, torch, GPUs, caches).
+"""``ainimotion doctor``: what this machine has (VapourSynth, plugins, ffmpeg, encoders, torch, GPUs, the backend ``auto`` picks per model, caches).
 
 It reports; it does not fail: the exit code is 0 whatever is missing. The table goes to
 stdout (there is no video on stdout here).
@@ -25,6 +25,11 @@ def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentPa
     """Add the ``doctor`` subcommand."""
     p = subparsers.add_parser("doctor", parents=[common], help="show VapourSynth, plugins, ffmpeg, encoders, torch, GPUs and caches")
     p.add_argument("--no-nvenc-test", action="store_true", help="skip the 1-frame NVENC test encode")
+    p.add_argument(
+        "--measure", action="store_true",
+        help="time every installed backend for each installed model now (ONNX exports first: minutes, once), "
+        "for --backend auto",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -120,6 +125,29 @@ def _torch() -> Iterator[Row]:
         yield ("GPU", "none", "no CUDA GPU visible to torch")
 
 
+def _auto_backends(measure: bool) -> Iterator[Row]:
+    """Per installed model: which backend ``--backend auto`` picks here and the timings behind it."""
+    import torch
+
+    from ..backends import auto
+    from ..models.spec import MODELS
+    from ..weights import installed_files
+
+    if torch.cuda.is_available():
+        yield ("auto backend", "ok", "torch on CUDA, fp16 (a CUDA GPU is present; trt by name)")
+        return
+    for name in sorted(MODELS):
+        item = f"auto backend {name}"
+        if installed_files(name) is None:
+            yield (item, "absent", "weights not installed (ainimotion weights fetch)")
+            continue
+        choice = auto.measure(name, export=True) if measure else auto.cached_choice(name)
+        if choice is None:
+            yield (item, "not measured", "not measured yet: timed on first --backend auto use, or run `ainimotion doctor --measure`")
+        else:
+            yield (item, "ok", f"{choice.describe()}; measured {choice.measured_at}")
+
+
 def _caches() -> Iterator[Row]:
     from ..cache import ENV_HOME, cache_dir
 
@@ -131,8 +159,9 @@ def _caches() -> Iterator[Row]:
     yield ("source index cache", "ok" if bs.is_dir() else "absent", str(bs))
 
 
-def collect(*, nvenc_test: bool = True) -> list[Row]:
-    """Every doctor row as ``(item, status, detail)``."""
+def collect(*, nvenc_test: bool = True, measure: bool = False) -> list[Row]:
+    """Every doctor row as ``(item, status, detail)``; ``measure=True`` times the backends
+    for ``auto`` now instead of showing the cached timings."""
     rows: list[Row] = [
         ("ainimotion", "ok", __version__),
         ("Python", "ok", f"{platform.python_version()} {sys.executable}"),
@@ -142,13 +171,14 @@ def collect(*, nvenc_test: bool = True) -> list[Row]:
     rows += _vspipe()
     rows += _ffmpeg(nvenc_test)
     rows += _torch()
+    rows += _auto_backends(measure)
     rows += _caches()
     return rows
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the doctor table; always 0."""
-    rows = collect(nvenc_test=not getattr(args, "no_nvenc_test", False))
+    rows = collect(nvenc_test=not getattr(args, "no_nvenc_test", False), measure=getattr(args, "measure", False))
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
     print(f"{'item'.ljust(w0)}  {'status'.ljust(w1)}  detail")

@@ -20,6 +20,8 @@ def register(sub: "argparse._SubParsersAction", common: argparse.ArgumentParser)
         q.add_argument("--data", type=Path, required=True, metavar="DIR", help=f"dataset from `ainimotion dataset {task}`")
         q.add_argument("--split", choices=("val", "train", "all"), default="val", help="which samples (default: held-back)")
         q.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
+        if task == "interp":
+            q.add_argument("--spacing", choices=("even", "all"), default="even", help="triplets with equal gaps only (default) or all")
         q.set_defaults(func=_run)
 
 
@@ -37,6 +39,7 @@ def _run(args: argparse.Namespace) -> int:
     for m in [base, *args.model]:
         if m not in models:
             models.append(m)
-    rows = evaluate(task, args.data, models, split=args.split, device=args.device)
+    extra = {"spacing": args.spacing} if task == "interp" else {}
+    rows = evaluate(task, args.data, models, split=args.split, device=args.device, **extra)
     print(format_table(task, rows))
     return 0

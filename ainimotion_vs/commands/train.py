@@ -35,13 +35,14 @@ def register(sub: "argparse._SubParsersAction", common: argparse.ArgumentParser)
         q.add_argument("--resume", action="store_true", help="continue RUN from RUN/last.pth")
         if task == "interp":
             q.add_argument("--line-weight", type=float, default=d.line_weight, help=f"line-stability term weight (default {d.line_weight})")
+            q.add_argument("--spacing", choices=("even", "all"), default=d.spacing, help="train on evenly spaced triplets only (default) or all")
         q.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from ..train.loop import TrainSettings, train
 
-    extra = {"line_weight": args.line_weight} if args.train_task == "interp" else {}
+    extra = {"line_weight": args.line_weight, "spacing": args.spacing} if args.train_task == "interp" else {}
     s = TrainSettings(steps=args.steps, crop=args.crop, batch=args.batch, accum=args.accum, lr=args.lr, seed=args.seed,
                       base=args.base, device=args.device, amp=not args.no_amp, val_every=args.val_every,
                       time_limit=args.time_limit, **extra)

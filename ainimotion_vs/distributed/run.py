@@ -24,7 +24,7 @@ from pathlib import Path
 from .._version import __version__
 from ..errors import EncodeError, SettingsError
 from .plan import DEFAULT_CHUNK_SECONDS, Chunk, format_time, plan_chunks
-from .tasks import Job, cluster, labels_of, weight_files
+from .tasks import Job, _worker_analyse, _worker_render, cluster, labels_of, weight_files
 from .workdir import ProgressBoard, SegmentRecord, WorkDir
 
 __all__ = ["Target", "enhance_many", "PROGRESS_EVERY_S"]
@@ -97,10 +97,8 @@ def _open_inputs(targets: Sequence[Target]) -> None:
 
 def _plan(c, targets: Sequence[Target], chunk_seconds: float, max_chunk_seconds: float | None, say) -> None:
     """Stored plans where the key matches; otherwise analyse (in parallel) and plan."""
-    from .tasks import _worker_analyse
-
     todo: dict[object, tuple[Target, str]] = {}
-    analyse = c.remote(_worker_analyse)
+    analyse = c.remote(_worker_analyse, gpu=False)  # the gate is CPU work: no GPU held for it
     for t in targets:
         key = _key(t.job, t.span.info, chunk_seconds, max_chunk_seconds)
         stored = t.work.open(key)
@@ -224,7 +222,7 @@ def enhance_many(
             done_chunks=sum(len(t.done) for t in targets),
         )
         say(f"{len(queue)} chunk(s) to render for {len(targets)} file(s)")
-        render = c.remote(_worker_render_entry())
+        render = c.remote(_worker_render)
         running: dict[object, tuple[Target, Chunk]] = {}
         last_line = time.monotonic()
         try:
@@ -267,12 +265,6 @@ def enhance_many(
             for ref in running:
                 c.ray.cancel(ref, force=True)
     return results
-
-
-def _worker_render_entry():
-    from .tasks import _worker_render
-
-    return _worker_render
 
 
 def _assemble(t: Target, overwrite: bool, keep_work: bool, say):

@@ -321,12 +321,13 @@ class Cluster:
     started: bool
     progress: Any = None
 
-    def options(self) -> dict:
-        res = {"num_gpus": 1} if self.gpus else {"num_cpus": 1}
+    def options(self, *, gpu: bool = True) -> dict:
+        """Task options: one GPU per task when the cluster has GPUs (and ``gpu``), else one CPU."""
+        res = {"num_gpus": 1} if self.gpus and gpu else {"num_cpus": 1}
         return {**res, "max_retries": MAX_RETRIES, "retry_exceptions": True}
 
-    def remote(self, fn: Callable) -> Any:
-        return self.ray.remote(**self.options())(fn)
+    def remote(self, fn: Callable, *, gpu: bool = True) -> Any:
+        return self.ray.remote(**self.options(gpu=gpu))(fn)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 SSIM, the hand-label files, the footage folder lookup, frames as arrays, the naive chain and the
 definition of a frame that mixes two shots, the classical alternatives, timing, table printing.
 
-Modules: :mod:`.metrics` · :mod:`.labels` · :mod:`.footage` · :mod:`.frames` · :mod:`.chains` ·
+Modules: :mod:`.metrics` · :mod:`.labels` · :mod:`.footage` · :mod:`.frames` · :mod:`.chains` · :mod:`.chain_bench` ·
 :mod:`.alternatives` · :mod:`.measure` · :mod:`.quality` (parts of ``scripts/bench.py``) ·
 :mod:`.tables` · :mod:`.extras` (the ``eval`` extra check).
 

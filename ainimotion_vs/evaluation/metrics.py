@@ -11,7 +11,8 @@ structural similarity", IEEE TIP 13(4), 2004: 11x11 circular-symmetric Gaussian 
 sigma 1.5 (normalised to sum 1), K1 = 0.01, K2 = 0.03, L = ``data_range``. Edge handling: the
 'valid' region only, as in the paper's reference implementation (``filter2(..., 'valid')``):
 the map has ``(H - 10) x (W - 10)`` windows, none of which reads padding, and the index is the
-mean of that map. Images smaller than 11x11 are rejected. The local (co)variances use the
+mean of that map. Images are scored at their own size (no automatic downsampling, unlike the
+authors' later ``ssim.m``); images smaller than 11x11 are rejected. The local (co)variances use the
 biased estimator (weights sum to 1), as the reference does. A 3-channel (H, W, 3) array is read
 as RGB and scored on its BT.709 luma (the channel the eye weighs for structure); a 2-D array is
 scored as it is (e.g. the Y plane of a YUV frame).

@@ -166,7 +166,7 @@ static void memo_put(lock_t *lock, Memo *m, const void *entry) {
 }
 
 typedef struct Settings {
-    int radius, noise_window, cut_window, anchor_window;
+    int radius, noise_window, cut_window, anchor_window, streak_persistence;
     double hold_threshold, hold_noise_factor, hold_threshold_max, flat_sigma, cut_min_dissimilarity,
         cut_isolation, strong_cut_dissimilarity, strong_cut_hist, flash_return, anchor_tolerance, streak_level,
         streak_noise_factor, streak_share;
@@ -175,7 +175,7 @@ typedef struct Settings {
 /* The fine samples of the streak measure (as metrics.FineSampler): every `step` pixels each way of
  * luma (plane 0 as is, or RGB weighted in float32). */
 typedef struct Fine {
-    int step, nweights, exact; /* exact: integer YUV/GRAY, compared in integers */
+    int step, cell, nweights, exact; /* cell: streak cell side in samples; exact: integer YUV/GRAY */
     float weights[3];
     double peak;
 } Fine;
@@ -306,9 +306,10 @@ static FrameStats *frame_stats(Window *w, int j) {
     return *slot = f;
 }
 
-/* Streak share of frames a -> b (as FineSampler.streaks): the share of inner fine samples whose
+/* Streak share of frames a -> b (as FineSampler.streaks): a fine sample counts when its
  * change exceeds max(level, noise_factor x the mean absolute change), in code values, on a thin
- * line (neither sample two steps left and right, or neither two above and below, exceeds). */
+ * line (neither sample two steps left and right, or neither two above and below, exceeds): the
+ * share of cells holding one. */
 static int streak_share(const Gate *d, const VSFrame *fa, const VSFrame *fb, const VSAPI *vsapi, double *out) {
     const Fine *f = &d->fine;
     const int step = f->step, W = d->vi.width, H = d->vi.height;
@@ -376,15 +377,23 @@ static int streak_share(const Gate *d, const VSFrame *fa, const VSFrame *fb, con
     const float flimit = (float)limit;
     uint8_t *on = (uint8_t *)buf; /* the flags overwrite the front of the buffer, in order */
     for (ptrdiff_t k = 0; k < count; k++) on[k] = f->exact ? (double)buf[k] > limit : buf[k] > flimit;
-    ptrdiff_t over = 0;
+    /* cells (f->cell samples a side) holding a sample on a thin line */
+    const int cs = f->cell, rows = (fh + cs - 1) / cs, cols = (fw + cs - 1) / cs;
+    uint8_t *hit = calloc((size_t)rows * cols, 1);
+    if (!hit) return free(buf), 0;
+    ptrdiff_t cells = 0;
     for (int i = 2; i < fh - 2; i++) {
         const uint8_t *r = on + (ptrdiff_t)i * fw, *up = r - 2 * fw, *down = r + 2 * fw;
+        uint8_t *hr = hit + (ptrdiff_t)(i / cs) * cols;
         for (int j = 2; j < fw - 2; j++)
-            over += r[j] && ((!r[j - 2] && !r[j + 2]) || (!up[j] && !down[j]));
+            if (r[j] && ((!r[j - 2] && !r[j + 2]) || (!up[j] && !down[j])) && !hr[j / cs]) {
+                hr[j / cs] = 1;
+                cells++;
+            }
     }
-    const double inner = fh >= 5 && fw >= 5 ? (double)(fh - 4) * (fw - 4) : 0.0;
+    free(hit);
     free(buf);
-    *out = inner > 0.0 ? (double)over / inner : 0.0;
+    *out = fh >= 5 && fw >= 5 ? (double)cells / ((double)rows * cols) : 0.0;
     return 1;
 }
 
@@ -584,7 +593,18 @@ static int decide(Window *w, Decision *out) {
     double hc = 0.0;
     for (int k = 0; k < HIST_BINS; k++) hc += fabs(a->hist[k] - b->hist[k]);
     out->key = (Key){w->n, 0};
-    const int still = block <= threshold && anchor <= threshold && streaks < s->streak_share;
+    int streaky = 0;
+    if (streaks >= s->streak_share) {
+        int others = 0;
+        for (int i = -s->noise_window; i <= s->noise_window; i++) {
+            if (i == 0 || !has_interval(w, i)) continue;
+            IntervalStats other;
+            if (!interval(w, w->n + i, &other)) return 0;
+            others += other.streaks >= s->streak_share;
+        }
+        streaky = others >= s->streak_persistence;
+    }
+    const int still = block <= threshold && anchor <= threshold && !streaky;
     out->label = cut ? CUT : (still ? HOLD : MOTION);
     out->flash = flash;
     out->diff = diff;
@@ -791,6 +811,7 @@ static void VS_CC gate_create(const VSMap *in, VSMap *out, void *user_data, VSCo
         s->streak_level = FLT("streak_level");
         s->streak_noise_factor = FLT("streak_noise_factor");
         s->streak_share = FLT("streak_share");
+        s->streak_persistence = INT("streak_persistence");
         s->hold_threshold = FLT("hold_threshold");
         s->hold_noise_factor = FLT("hold_noise_factor");
         s->hold_threshold_max = FLT("hold_threshold_max");
@@ -802,6 +823,7 @@ static void VS_CC gate_create(const VSMap *in, VSMap *out, void *user_data, VSCo
         s->flash_return = FLT("flash_return");
         Fine *fn = &d->fine;
         fn->step = INT("fine_step");
+        fn->cell = INT("fine_cell");
         fn->nweights = vsapi->mapNumElements(in, "fine_weights");
         for (int k = 0; k < fn->nweights && k < 3; k++) fn->weights[k] = (float)vsapi->mapGetFloat(in, "fine_weights", k, &err);
         fn->exact = fn->nweights == 1 && f->sampleType == stInteger;
@@ -809,7 +831,7 @@ static void VS_CC gate_create(const VSMap *in, VSMap *out, void *user_data, VSCo
         if (s->radius < 2 || s->radius > 32 || s->noise_window > s->radius || s->cut_window > s->radius ||
             s->anchor_window > s->radius || s->noise_window < 1 || s->cut_window < 1 || s->anchor_window < 1)
             problem = "bad window sizes";
-        else if (fn->step < 1 || fn->nweights < 1 || fn->nweights > 3 || fn->nweights > f->numPlanes)
+        else if (fn->step < 1 || fn->cell < 1 || fn->nweights < 1 || fn->nweights > 3 || fn->nweights > f->numPlanes)
             problem = "bad fine-sample arguments";
         else if (!matrix(in, "block_y", g->h, vsapi, &d->by, &d->by_lo, &d->by_hi, &d->bh) ||
                  !matrix(in, "block_x", g->w, vsapi, &d->bx, &d->bx_lo, &d->bx_hi, &d->bw))
@@ -846,8 +868,8 @@ VS_EXTERNAL_API(void) VapourSynthPluginInit2(VSPlugin *plugin, const VSPLUGINAPI
                          VS_MAKE_VERSION(1, 0), VAPOURSYNTH_API_VERSION, 0, plugin);
     vspapi->registerFunction("Gate",
                              GEOMETRY "block_y:float[];block_x:float[];radius:int;noise_window:int;cut_window:int;"
-                                      "anchor_window:int;anchor_tolerance:float;fine_step:int;fine_weights:float[];streak_level:float;"
-                                      "streak_noise_factor:float;streak_share:float;"
+                                      "anchor_window:int;anchor_tolerance:float;fine_step:int;fine_cell:int;fine_weights:float[];streak_level:float;"
+                                      "streak_noise_factor:float;streak_share:float;streak_persistence:int;"
                                       "hold_threshold:float;hold_noise_factor:float;hold_threshold_max:float;"
                                       "flat_sigma:float;cut_min_dissimilarity:float;cut_isolation:float;"
                                       "strong_cut_dissimilarity:float;strong_cut_hist:float;flash_return:float;",

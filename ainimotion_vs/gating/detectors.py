@@ -14,8 +14,9 @@ per detector" shape):
     frames must still match within the threshold. A slow pan or zoom (0.05-0.5 px a frame)
     changes a block by less than the noise per interval but by K times that over K frames;
     per block, so a character on twos does not break the background's run;
-  - streaks: the share of fine samples changing by far more than the noise
-    (:class:`~.metrics.FineSampler`) is under ``streak_share``: rain or snow over a held drawing;
+  - streaks: not (the share of cells with thin lines of change, :class:`~.metrics.FineSampler`,
+    reaches ``streak_share`` here and in ``streak_persistence`` other intervals nearby): rain or
+    snow over a held drawing, which an encoder's one-off refresh of a held picture is not;
 - :func:`is_cut`: structure (mean-removed correlation) breaks, and the break is an isolated peak
   among its neighbours, or it is very strong with a luma-histogram change that does not return
   one or two frames later (a flash returns; a fade keeps structure; a blank frame has none).
@@ -234,9 +235,12 @@ def decide(w: Window, s: GateSettings) -> Decision:
     threshold = hold_threshold(floor, s)
     anchor = anchor_distance(w, threshold, floor, s)
     streaks = w.streaks(0)
+    streaky = streaks >= s.streak_share and sum(
+        1 for i in range(-s.noise_window, s.noise_window + 1) if i and w.has_interval(i) and w.streaks(i) >= s.streak_share
+    ) >= s.streak_persistence
     cut, isolation, flash = is_cut(w, s)
     c = w.corr(0, 1)
-    still = block <= threshold and anchor <= threshold and streaks < s.streak_share
+    still = block <= threshold and anchor <= threshold and not streaky
     if cut:
         label = "cut"
     elif still:

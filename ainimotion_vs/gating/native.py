@@ -118,6 +118,7 @@ def gate_node(clip: vs.VideoNode, geometry: _m.AnalysisGeometry, *, block: float
         clip,
         **_geometry_args(clip, geometry),
         fine_step=fine.step,
+        fine_cell=fine.cell,
         fine_weights=[1.0] if fine.weights is None else [float(w) for w in fine.weights],
         block_y=[float(v) for v in by.ravel()],
         block_x=[float(v) for v in bx.ravel()],

@@ -70,32 +70,6 @@ class GateSettings:
     noise_window: int = 3
     """Intervals each side searched for the noise floor."""
 
-    anchor_window: int = 8
-    """Anchor test: intervals each side over which a block's still run is followed; the run's
-    first and last frames must differ by at most the hold threshold (noise does not accumulate,
-    motion does). 8 each side sees a drift of 0.05 px a frame as ~0.8 px (measured below)."""
-
-    anchor_tolerance: float = 0.25
-    """A block's still run extends over an interval only while the block changes there by at most
-    its change in the interval under test plus this fraction of the noise floor: a drift changes a
-    block about equally in every interval; a block beside a character on twos changes only with
-    the drawing, and that change must not be charged to the held intervals between (at 1.0 the
-    grain-sigma-6 scene on threes measured an anchor distance of 8.3 against a threshold of 8)."""
-
-    streak_level: float = 20.0
-    """Streak test: a fine sample (see ``streak_share``) counts when its change exceeds this many
-    code values (and ``streak_noise_factor`` x the mean change). Rain and snow streaks change by
-    20-60; x264 noise in the labelled holds exceeds 24 on at most 0.016% of samples."""
-
-    streak_noise_factor: float = 6.0
-    """...and this many times the interval's mean absolute change of the fine samples: grain
-    (Gaussian) exceeds 6x its mean absolute change on about one sample in a million."""
-
-    streak_share: float = 0.0001
-    """An interval whose share of counted samples is at least this (0.01%: ~200 pixels at 1080p,
-    23 at 360p) is motion, whatever its block differences: a few thin moving lines. In the
-    labelled real holds the share stays under 2.3e-4 and reaches 1e-4 in 8 of 1409."""
-
     flat_sigma: float = 1.5
     """A frame whose luma standard deviation is under this (code values) is blank (black, white,
     a flat colour): it has no structure, so an interval touching it is never a cut."""
@@ -125,8 +99,44 @@ class GateSettings:
     differ by at most this fraction of the interval's dissimilarity, the picture came back and
     the interval is not a cut."""
 
+    anchor_window: int = 12
+    """Anchor test: intervals each side over which a block's still run is followed; the run's
+    first and last frames must differ by at most the hold threshold (noise does not accumulate,
+    motion does). 12 each side sees a push-in whose frame edges move 0.05 px a frame at 1080p
+    (anchor distance 3.9-5.6 against a threshold of 3; at 8 each side some measured 2.7-3.0)."""
 
-_INTEGERS = {"analysis_width": (16, 4096), "block_size": (1, 32), "noise_window": (1, 32), "cut_window": (1, 32), "anchor_window": (1, 32)}
+    anchor_tolerance: float = 0.25
+    """A block's still run extends over an interval only while the block changes there by at most
+    its change in the interval under test plus this fraction of the noise floor: a drift changes a
+    block about equally in every interval; a block beside a character on twos changes only with
+    the drawing, and that change must not be charged to the held intervals between (at 1.0 the
+    grain-sigma-6 scene on threes measured an anchor distance of 8.3 against a threshold of 8)."""
+
+    streak_level: float = 20.0
+    """Streak test: a fine luma sample (every pixel up to ~1900 wide, every other one at 1080p)
+    counts when its change exceeds this many code values, ``streak_noise_factor`` x the mean
+    change, and lies on a thin line (clear two samples to both sides). Rain and snow streaks
+    change by 20-60."""
+
+    streak_noise_factor: float = 6.0
+    """...and this many times the interval's mean absolute change of the fine samples: grain
+    (Gaussian) exceeds 6x its mean absolute change on about one sample in a million."""
+
+    streak_share: float = 0.025
+    """An interval where at least this share of the frame's 16x16-pixel cells holds a counted
+    sample is motion, whatever its block differences: thin lines moving all over the frame. The
+    labelled real holds reach at most 2.15% (dust and scratches on a film-era cel, x264 ringing
+    refreshed along outlines), 1% on the clean digital ones; 150 synthetic rain streaks over a
+    held 1080p drawing fill ~6% (see tests/gating/test_drift.py)."""
+
+
+    streak_persistence: int = 2
+    """...and at least this many other intervals within ``noise_window`` reach that share too:
+    rain and snow fall on every frame, or on twos or threes (n +- 2, n +- 3), while an encoder
+    re-codes thin outlines of a held picture in one interval (the frame after an I-frame:
+    measured up to 24% of the cells in a grain-sigma-6 320x180 hold at 300 kb/s)."""
+
+_INTEGERS = {"analysis_width": (16, 4096), "block_size": (1, 32), "noise_window": (1, 32), "cut_window": (1, 32), "anchor_window": (1, 32), "streak_persistence": (0, 6)}
 """Integer settings and their accepted ranges."""
 
 

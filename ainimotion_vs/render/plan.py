@@ -254,6 +254,25 @@ def _stream_args(span: SourceSpan, muxer: str, func: str, sidecars: Sidecars | N
     )
 
 
+def _head(ffmpeg_path: str) -> list[str]:
+    return [ffmpeg_path, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error"]
+
+
+def _tail(argv: list[str], spec: EncoderSpec, muxer: str, stream_out: list[str], tmp) -> list[str]:
+    if muxer in ("mp4", "mov") and spec.codec in ("libx265", "hevc_nvenc"):
+        argv += ["-tag:v", "hvc1"]
+    argv += ["-disposition:v:0", "default", *stream_out, "-max_muxing_queue_size", "4096"]
+    if muxer in ("mp4", "mov"):
+        argv += ["-movflags", "+faststart"]
+    return argv + ["-f", muxer, "-y", ffmpeg_input(tmp)]
+
+
+def _source_streams(span: SourceSpan | None, muxer: str, func: str, sidecars: Sidecars | None) -> tuple[list[str], list[str], Plan]:
+    if span is None:
+        return [], ["-map_metadata", "-1", "-map_chapters", "-1"], Plan(argv=[])
+    return _stream_args(span, muxer, func, sidecars)
+
+
 def build_plan(
     ffmpeg_path: str, spec: EncoderSpec, facts: VideoFacts, span: SourceSpan | None, tmp: os.PathLike[str] | str, muxer: str, *,
     crf: float | None, encoder_preset: str | None, func: str, sidecars: Sidecars | None = None,
@@ -261,14 +280,8 @@ def build_plan(
     """The whole ffmpeg command: y4m on stdin (input 0), the source file (input 1) for its
     other streams, subtitles and chapters cut to a part (``sidecars``, inputs 2...), the
     encoder options, and the temporary output ``tmp``."""
-    argv = [ffmpeg_path, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
-            "-f", "yuv4mpegpipe", "-i", "pipe:0"]
-    streams = Plan(argv=[])
-    stream_out: list[str] = ["-map_metadata", "-1", "-map_chapters", "-1"]
-    if span is not None:
-        inp, stream_out, streams = _stream_args(span, muxer, func, sidecars)
-        argv += inp
-    argv += ["-map", "0:v:0"]
+    inp, stream_out, streams = _source_streams(span, muxer, func, sidecars)
+    argv = [*_head(ffmpeg_path), "-f", "yuv4mpegpipe", "-i", "pipe:0", *inp, "-map", "0:v:0"]
     if facts.filters:
         argv += ["-vf", ",".join(facts.filters)]
     q = spec.default_quality if crf is None else crf
@@ -278,34 +291,18 @@ def build_plan(
     if preset:
         argv += ["-preset", preset]
     argv += [*spec.extra_args, "-pix_fmt", facts.pix_fmt, "-r", f"{facts.fps.numerator}/{facts.fps.denominator}"]
-    if muxer in ("mp4", "mov") and spec.codec in ("libx265", "hevc_nvenc"):
-        argv += ["-tag:v", "hvc1"]
-    argv += ["-disposition:v:0", "default", *stream_out, "-max_muxing_queue_size", "4096"]
-    if muxer in ("mp4", "mov"):
-        argv += ["-movflags", "+faststart"]
-    argv += ["-f", muxer, "-y", ffmpeg_input(tmp)]
+    argv = _tail(argv, spec, muxer, stream_out, tmp)
     return Plan(argv=argv, audio=streams.audio, subtitles=streams.subtitles, attachments=streams.attachments, notes=streams.notes)
 
 
 def build_copy_plan(
-    ffmpeg_path: str, video_input: list[str], spec: EncoderSpec, span: SourceSpan | None, tmp: os.PathLike[str] | str,
-    muxer: str, *, func: str,
+    ffmpeg_path: str, video_input: list[str], spec: EncoderSpec, span: SourceSpan | None, tmp: os.PathLike[str] | str, muxer: str, *,
+    func: str, sidecars: Sidecars | None = None,
 ) -> Plan:
-    """Like :func:`build_plan` for video already encoded with ``spec`` (the chunked renderer's
-    joined segments): input 0 is ``video_input`` (ffmpeg input options and path, e.g.
-    ``["-f", "concat", "-safe", "0", "-i", list]``), copied without re-encoding; the source's
-    other streams are carried exactly as :func:`build_plan` carries them."""
-    argv = [ffmpeg_path, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", *video_input]
-    streams = Plan(argv=[])
-    stream_out: list[str] = ["-map_metadata", "-1", "-map_chapters", "-1"]
-    if span is not None:
-        inp, stream_out, streams = _stream_args(span, muxer, func, None)  # the whole source: nothing is cut
-        argv += inp
-    argv += ["-map", "0:v:0", "-c:v", "copy"]
-    if muxer in ("mp4", "mov") and spec.codec in ("libx265", "hevc_nvenc"):
-        argv += ["-tag:v", "hvc1"]
-    argv += ["-disposition:v:0", "default", *stream_out, "-max_muxing_queue_size", "4096"]
-    if muxer in ("mp4", "mov"):
-        argv += ["-movflags", "+faststart"]
-    argv += ["-f", muxer, "-y", ffmpeg_input(tmp)]
+    """Like :func:`build_plan` for video already encoded with ``spec``: input 0 is given by
+    ``video_input`` (e.g. ``["-f", "concat", "-safe", "0", "-i", LIST]``) and its video is
+    copied; the source's streams are carried exactly as :func:`build_plan` carries them."""
+    inp, stream_out, streams = _source_streams(span, muxer, func, sidecars)
+    argv = [*_head(ffmpeg_path), *video_input, *inp, "-map", "0:v:0", "-c:v", "copy"]
+    argv = _tail(argv, spec, muxer, stream_out, tmp)
     return Plan(argv=argv, audio=streams.audio, subtitles=streams.subtitles, attachments=streams.attachments, notes=streams.notes)

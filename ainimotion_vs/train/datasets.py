@@ -566,13 +566,22 @@ def load_manifest(data: "Path | str", *, kind: str, func: str) -> dict:
     return manifest
 
 
-def load_samples(data: "Path | str", manifest: dict, *, split: str, roles: Sequence[str], verify: bool = True, func: str) -> tuple[list[dict], dict[str, np.ndarray]]:
+def load_samples(
+    data: "Path | str", manifest: dict, *, split: str, roles: Sequence[str], spacing: str = "all", verify: bool = True, func: str
+) -> tuple[list[dict], dict[str, np.ndarray]]:
     """The samples of one split (``"train"``, ``"val"`` or ``"all"``) and their images stacked per
-    role: ``{role: (N, H, W, 3) uint8}``. Only samples that have every role are kept. With
+    role: ``{role: (N, H, W, 3) uint8}``. Only samples that have every role are kept;
+    ``spacing="even"`` keeps only triplets with equal gaps (B halfway between A and C). With
     ``verify`` each file's sha256 is checked against the manifest."""
     import cv2
 
-    chosen = [x for x in manifest["samples"] if (split == "all" or x["split"] == split) and all(r in x["files"] for r in roles)]
+    if spacing not in ("even", "all"):
+        raise SettingsError(f"{func}: spacing must be 'even' or 'all'; got {spacing!r}.")
+    chosen = [
+        x for x in manifest["samples"]
+        if (split == "all" or x["split"] == split) and all(r in x["files"] for r in roles)
+        and (spacing == "all" or "spacing" not in x or x["spacing"][0] == x["spacing"][1])
+    ]
     out: dict[str, list[np.ndarray]] = {r: [] for r in roles}
     for smp in chosen:
         for r in roles:

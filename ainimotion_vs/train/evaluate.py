@@ -152,8 +152,11 @@ def _mean_finite(v: list[float]) -> float:
     return float(np.mean([min(x, 100.0) for x in v])) if v else float("nan")
 
 
-def evaluate(task: str, data: "Path | str", models: "list[str]", *, split: str = "val", device: str = "cpu", batch: int = 4) -> list[EvalRow]:
-    """Figures of each model (and the blend / bicubic baseline, first) on one split of a dataset."""
+def evaluate(
+    task: str, data: "Path | str", models: "list[str]", *, split: str = "val", spacing: str = "even", device: str = "cpu", batch: int = 4
+) -> list[EvalRow]:
+    """Figures of each model (and the blend / bicubic baseline, first) on one split of a dataset
+    (interp: triplets with equal gaps only unless ``spacing="all"``)."""
     import cv2
 
     from .datasets import load_manifest, load_samples
@@ -166,7 +169,7 @@ def evaluate(task: str, data: "Path | str", models: "list[str]", *, split: str =
     manifest = load_manifest(data, kind=task, func=func)
     rows: list[EvalRow] = []
     if task == "interp":
-        smp, img = load_samples(data, manifest, split=split, roles=("a", "b", "c"), func=func)
+        smp, img = load_samples(data, manifest, split=split, roles=("a", "b", "c"), spacing=spacing, func=func)
         if not smp:
             raise UnsupportedFormatError(f"{func}: {data} has no {split!r} triplets; curate more sources or use --split all.")
         t = np.array([x["t"] for x in smp], np.float32)

@@ -64,6 +64,10 @@ class TrainSettings:
     """Warm-up steps; -1: 5 % of ``steps``, at most 100."""
     line_weight: float = 0.5
     """Weight of the line-stability term (interp)."""
+    spacing: str = "even"
+    """Interp: ``"even"`` trains on triplets with equal gaps only (B is halfway in time, as far
+    as the frame grid tells); ``"all"`` adds uneven ones at ``t = (B - A) / (C - A)``, which
+    assumes even motion over an uneven hold: eased timing breaks it."""
     seed: int = 0
     val_every: int = 0
     """Validate every this many steps; 0: 20 times per run (at least every 50 steps)."""
@@ -133,10 +137,10 @@ class _Data:
         manifest = load_manifest(data, kind=task, func=func)
         self.manifest = manifest
         roles = ("a", "b", "c") if task == "interp" else ("lr", "hq")
-        train, imgs = load_samples(data, manifest, split="train", roles=roles, func=func)
+        train, imgs = load_samples(data, manifest, split="train", roles=roles, spacing=s.spacing, func=func)
         if not train:
             raise UnsupportedFormatError(f"{func}: {data} has no training samples; curate more sources (or a smaller val_fraction).")
-        val, vimgs = load_samples(data, manifest, split="val", roles=roles, func=func)
+        val, vimgs = load_samples(data, manifest, split="val", roles=roles, spacing=s.spacing, func=func)
         stored = imgs[roles[-1]].shape[1]
         if s.crop % multiple or s.crop > stored:
             raise SettingsError(

@@ -32,6 +32,8 @@ def test_analyze_prints_timeline_and_writes_json_and_plot(cut_video, tmp_path: P
     assert data["counts"] == {k: scene.labels[:-1].count(k) for k in ("cut", "hold", "motion")}
     assert [c["frame"] for c in data["cuts"]] == [cut_frame]
     assert data["frames_detail"][-1]["label"] == "cut"
+    detail = data["frames_detail"][0]  # the plot's two distances are in every row
+    assert detail["AinimotionAnchorMax"] >= 0 and detail["AinimotionBlockMax"] >= 0
     assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out_png.stat().st_size > 10_000
 
 

@@ -26,3 +26,28 @@ def test_doctor_rows():
     assert rows["encoder nvenc-hevc"][0] in ("untested", "missing")
     assert rows["torch"][0] == "ok" and "CUDA" in rows["torch"][1]
     assert {"plugin trt", "plugin ncnn", "plugin ort", "plugin ov"} <= rows.keys()
+
+
+def test_doctor_shows_what_backend_auto_picks(tmp_path, monkeypatch):
+    """Per installed model: "not measured yet" until auto has timed it, then the choice and its timings."""
+    import pytest
+    import torch
+
+    from ainimotion_vs.backends.auto import measure
+    from ainimotion_vs.cache import cache_dir
+    from tests._weights import require
+
+    if torch.cuda.is_available():
+        pytest.skip("with a CUDA GPU auto is PyTorch on CUDA, not timed")
+    require("realesr-animevideov3")
+    real = cache_dir("weights")
+    monkeypatch.setenv("AINIMOTION_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "weights").symlink_to(real, target_is_directory=True)
+    item = "auto backend realesr-animevideov3"
+    rows = {i: (s, d) for i, s, d in collect(nvenc_test=False)}
+    assert rows[item][0] == "not measured" and "ainimotion doctor --measure" in rows[item][1]
+    choice = measure("realesr-animevideov3")  # without an ONNX export here: torch only, about a second
+    rows = {i: (s, d) for i, s, d in collect(nvenc_test=False)}
+    assert rows[item] == ("ok", f"{choice.describe()}; measured {choice.measured_at}")
+    assert rows[item][1].startswith("torch (torch ")

@@ -141,3 +141,13 @@ def test_scores_count_exact_frames_and_skip_ignored():
 def test_format_ranges():
     assert format_ranges([7, 1, 2, 3, 9, 10]) == "1-3 7 9-10"
     assert format_ranges([]) == ""
+
+
+def test_load_label_dir_reads_every_file_by_stem(tmp_path):
+    from ainimotion_vs.evaluation.labels import LABELS_DIR, load_label_dir
+
+    assert LABELS_DIR == LABELS
+    got = load_label_dir()
+    assert list(got) == sorted(CLIPS) and got["onepiece_demo"].cuts == {100}
+    with pytest.raises(FileNotFoundError, match=r"load_label_dir: no label folder at .*nope"):
+        load_label_dir(tmp_path / "nope")

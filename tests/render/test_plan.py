@@ -9,7 +9,7 @@ import pytest
 from ainimotion_vs.errors import UnsupportedFormatError
 from ainimotion_vs.ffmpeg import ENCODERS
 from ainimotion_vs.media import MediaInfo, SourceSpan, StreamInfo
-from ainimotion_vs.render.plan import MAX_MKV_FPS, VideoFacts, build_plan, check_options
+from ainimotion_vs.render.plan import MAX_MKV_FPS, VideoFacts, build_copy_plan, build_plan, check_options
 from ainimotion_vs.render.sidecar import Sidecars, cut_ass, cut_chapters
 
 FPS = Fraction(24)
@@ -125,3 +125,15 @@ def test_cut_chapters_trims_to_the_span():
         "[CHAPTER]", "TIMEBASE=1/1000", "START=0", "END=500", "title=One",
         "[CHAPTER]", "TIMEBASE=1/1000", "START=500", "END=1500", r"title=Two\; \= part",
     ]
+
+
+def test_copy_plan_carries_the_same_streams_as_an_encode():
+    info = _info([StreamInfo(index=1, start=Fraction(0), end=Fraction(2), **AAC), StreamInfo(index=2, kind="subtitle", codec="subrip")])
+    span = SourceSpan(info=info, start=0, end=48, fps=FPS)
+    enc = build_plan("ffmpeg", ENCODERS["x265"], _facts(), span, "/o.mp4", "mp4", crf=None, encoder_preset=None, func="render")
+    copy = build_copy_plan("ffmpeg", ["-f", "concat", "-safe", "0", "-i", "l.txt"], ENCODERS["x265"], span, "/o.mp4", "mp4", func="render")
+    assert (copy.audio, copy.subtitles, copy.notes) == (enc.audio, enc.subtitles, enc.notes)
+    after = copy.argv.index("copy")  # everything after the video codec choice is the same stream handling
+    assert copy.argv[after + 1:] == enc.argv[enc.argv.index("-tag:v"):]
+    assert copy.argv[:12] == ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
+                              "-f", "concat", "-safe", "0", "-i", "l.txt"]

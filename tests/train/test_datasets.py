@@ -134,3 +134,18 @@ def test_errors_say_how_to_fix(tmp_path):
         degrade([np.zeros((64, 60, 3), np.uint8)], sample_recipe(np.random.default_rng(0)))
     # nothing half-written is left beside the failed outputs
     assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
+
+
+def test_cli_curates_a_video_file_with_real_compression(tmp_path, capsys):
+    from ainimotion_vs.cli import main
+
+    scene, starts = _synthetic()
+    _synth.x264_roundtrip(scene.frames, tmp_path / "synth.mkv", bitrate="400k")
+    assert main(["dataset", "interp", str(tmp_path / "synth.mkv"), "--out", str(tmp_path / "ds"), "--crop", "64", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "samples (train" in out and "spacing:" in out
+    m = load_manifest(tmp_path / "ds", kind="interp", func="test")
+    assert m["sources"][0]["sha256"] == hashlib.sha256((tmp_path / "synth.mkv").read_bytes()).hexdigest()
+    assert m["samples"] and not any(_spans_cut(x["frames"], starts[1:-1]) for x in m["samples"])
+    assert main(["dataset", "interp", str(tmp_path / "nope.mkv"), "--out", str(tmp_path / "x")]) == 1
+    assert "nope.mkv is not a file" in capsys.readouterr().err
