@@ -1,4 +1,4 @@
-"""VapourSynth at the boundary: clip checks, plugin lookup with an install hint, string props.
+"""VapourSynth at the boundary: clip checks and plugin lookup with an install hint.
 
 Every public filter calls :func:`check_clip` first (and :func:`check_constant_rate` when it
 needs a rate), in that order. Plugins are looked up when a function runs, never at import:
@@ -15,7 +15,7 @@ import vapoursynth as vs
 
 from .errors import MissingPluginError, UnsupportedFormatError
 
-__all__ = ["PluginInfo", "PLUGINS", "check_clip", "check_constant_rate", "plugin", "has_plugin", "prop_text"]
+__all__ = ["PluginInfo", "PLUGINS", "check_clip", "check_constant_rate", "plugin", "has_plugin"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,11 +63,6 @@ def plugin(namespace: str, *, func: str) -> Any:
         raise MissingPluginError(
             f"{func}: the VapourSynth plugin core.{namespace} is not installed; install it with: {how}"
         ) from None
-
-
-def prop_text(value: object) -> str:
-    """A string frame prop as ``str`` (VapourSynth returns ``bytes`` for data props)."""
-    return value.decode("utf-8", errors="replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
 def check_clip(clip: object, func: str) -> vs.VideoNode:

@@ -84,7 +84,8 @@ def _signals_as_interrupts():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    # a signal already ignored stays ignored: `nohup ainimotion ...` must survive the terminal closing
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n) and signal.getsignal(getattr(signal, n)) is not signal.SIG_IGN]
     previous = {n: signal.signal(getattr(signal, n), _raise_terminated) for n in names}
     try:
         yield

@@ -35,6 +35,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+import numpy as np
 import vapoursynth as vs
 
 from ._checks import check_clip

@@ -223,8 +223,9 @@ def upscale(
             frames). On the torch backend an out-of-memory error halves the tiles and retries
             (logged); the tiled result equals the untiled one within 1/255.
         overlap: tile overlap in input pixels (context discarded at inner tile edges).
-        backend: ``"torch"``, ``"ort"``, ``"ov"``, ``"trt"`` (``-cuda`` variants) or a backend
-            settings object; fp16 is a field of the settings (``TorchBackend(device="cuda",
+        backend: ``None``/``"auto"`` (the backend measured fastest for the model on this
+            machine, :mod:`ainimotion_vs.backends.auto`), ``"torch"``, ``"ort"``, ``"ov"``,
+            ``"trt"`` (``-cuda`` variants) or a backend settings object; fp16 is a field of the settings (``TorchBackend(device="cuda",
             fp16=True)``; CUDA only).
         keep_colors: restore the source's low-frequency colour and brightness (``True`` or a
             :class:`ColorKeep`): undoes the model's brightness lift, keeps its detail.

@@ -205,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if a.verbose else logging.WARNING, stream=sys.stderr, format="%(message)s")
     try:
         require_eval(*sorted({n for p in a.parts for n in NEEDS[p]}), who="bench")
+    except ImportError as exc:  # MissingPluginError: names the part and the extra
+        print(exc, file=sys.stderr)
+        return 2
+    try:
         data = find_shared_data(a.data)
-    except (ImportError, FileNotFoundError) as exc:  # MissingPluginError is an ImportError
+    except FileNotFoundError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     if data is None:

@@ -86,6 +86,10 @@ def main() -> int:
 
     data = find_shared_data()
     clip = str(data / "clips" / "digimon_trailer_720p.mp4") if data else None
+    if clip is None:  # the synthetic input is drawn with akarin.Expr
+        from ainimotion_vs.evaluation import require_eval
+
+        require_eval("akarin", who="bench_upscale (synthetic input: no footage folder)")
     if args.gpu:
         sizes = args.sizes or "1920x1080"
         backends = (args.backends or "torch-cuda,trt").split(",")

@@ -272,8 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eval_interp: {exc}", file=sys.stderr)
         return 2
     parts = set(args.parts.split(","))
-    if "cuts" in parts:
-        require_eval("pillow", who="eval_interp --parts cuts")
+    try:
+        require_eval(*(("pillow",) if "cuts" in parts else ()), who="eval_interp --parts cuts")
+    except ImportError as exc:  # MissingPluginError: names the part and the extra
+        print(exc, file=sys.stderr)
+        return 2
     raw: dict[str, object] = {}
     t0 = time.perf_counter()
     if parts & {"triplets", "fallback"}:

@@ -253,8 +253,12 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     try:
         require_eval("pillow", who="eval_upscale")
+    except ImportError as exc:  # MissingPluginError: names the part and the extra
+        print(exc, file=sys.stderr)
+        return 2
+    try:
         data = require_shared_data(args.data)
-    except (ImportError, FileNotFoundError) as exc:  # MissingPluginError is an ImportError
+    except FileNotFoundError as exc:
         print(f"eval_upscale: {exc}", file=sys.stderr)
         return 2
     parts = {p.strip() for p in args.part.split(",")}

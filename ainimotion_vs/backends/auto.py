@@ -147,6 +147,8 @@ def choice_path(spec: "ModelSpec | str", *, size: tuple[int, int] | None = None)
 def _read(path: Path) -> AutoChoice | None:
     try:
         data = json.loads(path.read_text())
+        if data["backend"] not in _CPU_BACKENDS or data["backend"] not in data["seconds"]:
+            raise ValueError(f"backend {data['backend']!r} was not timed")
         return AutoChoice(
             model=data["model"], backend=data["backend"], seconds={k: float(v) for k, v in data["seconds"].items()},
             size=(int(data["size"][0]), int(data["size"][1])), skipped=dict(data.get("skipped", {})),
@@ -201,8 +203,9 @@ def measure_backends(
     import numpy as np
 
     from ..models.spec import get_spec
-    from ._resolve import run
     from ._frames import clips_from_array
+    from .mlrt import mlrt_infer
+    from .torch import torch_infer
 
     spec = get_spec(spec)
     w, h = size or measure_size(spec)
@@ -210,7 +213,8 @@ def measure_backends(
     x = rng.random((spec.in_channels, h, w), dtype=np.float32)
     outs = {}
     for name, backend in backends.items():
-        outs[name] = run(clips_from_array(x, length=1 + runs), spec, backend=backend, tile=None, overlap=0, stats=None)
+        build = torch_infer if isinstance(backend, TorchBackend) else mlrt_infer
+        outs[name] = build(clips_from_array(x, length=1 + runs), spec, backend, tile=None, overlap=0, stats=None)
         outs[name].get_frame(0)
     times: dict[str, list[float]] = {name: [] for name in outs}
     for n in range(1, 1 + runs):

@@ -600,7 +600,8 @@ static int decide(Window *w, Decision *out) {
             if (i == 0 || !has_interval(w, i)) continue;
             IntervalStats other;
             if (!interval(w, w->n + i, &other)) return 0;
-            others += other.streaks >= s->streak_share;
+            /* with small block changes: a drawing's moving outline is a thin line of change too */
+            others += other.streaks >= s->streak_share && other.block * CODE <= s->hold_threshold_max;
         }
         streaky = others >= s->streak_persistence;
     }

@@ -131,7 +131,9 @@ class GateSettings:
 
 
     streak_persistence: int = 2
-    """...and at least this many other intervals within ``noise_window`` reach that share too:
+    """...and at least this many other intervals within ``noise_window`` whose block maximum is
+    at most ``hold_threshold_max`` (a drawing's moving outline moves blocks by far more) reach
+    that share too:
     rain and snow fall on every frame, or on twos or threes (n +- 2, n +- 3), while an encoder
     re-codes thin outlines of a held picture in one interval (the frame after an I-frame:
     measured up to 24% of the cells in a grain-sigma-6 320x180 hold at 300 kb/s)."""

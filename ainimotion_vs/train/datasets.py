@@ -293,7 +293,9 @@ def _split(units: list[tuple[str, int]], shas: dict[str, str], s: CurateSettings
 
 
 def _write_png(path: Path, rgb: np.ndarray) -> str:
-    import cv2
+    from ._deps import cv2 as _cv2
+
+    cv2 = _cv2("train")
 
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]))
     if not ok:
@@ -442,7 +444,9 @@ def curate_interp(sources: Sequence[Any], out: "Path | str", *, settings: Curate
 
 
 def _edge_map(rgb: np.ndarray) -> np.ndarray:
-    import cv2
+    from ._deps import cv2 as _cv2
+
+    cv2 = _cv2("train")
 
     y = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
     gx = cv2.Sobel(y, cv2.CV_32F, 1, 0, ksize=3)
@@ -573,7 +577,9 @@ def load_samples(
     role: ``{role: (N, H, W, 3) uint8}``. Only samples that have every role are kept;
     ``spacing="even"`` keeps only triplets with equal gaps (B halfway between A and C). With
     ``verify`` each file's sha256 is checked against the manifest."""
-    import cv2
+    from ._deps import cv2 as _cv2
+
+    cv2 = _cv2("train")
 
     if spacing not in ("even", "all"):
         raise SettingsError(f"{func}: spacing must be 'even' or 'all'; got {spacing!r}.")

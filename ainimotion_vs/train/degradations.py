@@ -50,7 +50,9 @@ def sample_recipe(rng: np.random.Generator, *, scale: int = 4, codecs: Sequence[
 
 
 def _resize(img: np.ndarray, w: int, h: int, kernel: str) -> np.ndarray:
-    import cv2
+    from ._deps import cv2 as _cv2
+
+    cv2 = _cv2("train")
 
     flag = {"area": cv2.INTER_AREA, "bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}[kernel]
     return cv2.resize(img, (w, h), interpolation=flag)
@@ -88,7 +90,9 @@ def _encode_decode(frames: list[np.ndarray], codec: str, crf: int, preset: str) 
 def degrade(frames: Sequence[np.ndarray], recipe: dict) -> list[np.ndarray]:
     """Degrade same-size HQ frames (H, W, 3 uint8 RGB) by ``recipe``; returns the
     (H/scale, W/scale, 3) uint8 inputs, one per frame (encoded together as one clip)."""
-    import cv2
+    from ._deps import cv2 as _cv2
+
+    cv2 = _cv2("train")
 
     scale = int(recipe["scale"])
     h, w = frames[0].shape[:2]

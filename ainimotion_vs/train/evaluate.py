@@ -40,7 +40,9 @@ _LINE_SIGMA = 2.0
 
 def line_map(rgb: np.ndarray) -> np.ndarray:
     """Boolean (H, W) map of line-art pixels of an (H, W, 3) uint8 RGB frame."""
-    import cv2
+    from ._deps import cv2 as _cv2
+
+    cv2 = _cv2("train")
 
     from ..evaluation.metrics import luma
 
@@ -51,7 +53,9 @@ def line_map(rgb: np.ndarray) -> np.ndarray:
 
 def line_fscore(pred: np.ndarray, truth: np.ndarray) -> float:
     """F-score of the line map of ``pred`` against that of ``truth`` (1-pixel tolerance)."""
-    import cv2
+    from ._deps import cv2 as _cv2
+
+    cv2 = _cv2("train")
 
     p, t = line_map(pred), line_map(truth)
     if not p.any() and not t.any():
@@ -157,7 +161,9 @@ def evaluate(
 ) -> list[EvalRow]:
     """Figures of each model (and the blend / bicubic baseline, first) on one split of a dataset
     (interp: triplets with equal gaps only unless ``spacing="all"``)."""
-    import cv2
+    from ._deps import cv2 as _cv2
+
+    cv2 = _cv2("train")
 
     from .datasets import load_manifest, load_samples
 

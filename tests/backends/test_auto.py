@@ -102,3 +102,8 @@ def test_unreadable_cache_is_measured_again(home, caplog):
     with caplog.at_level(logging.WARNING, logger="ainimotion_vs"):
         assert auto.cached_choice(MODEL, size=(32, 24)) is None
     assert "ignoring the unreadable measurement" in caplog.text
+    caplog.clear()
+    path.write_text(json.dumps({"model": MODEL, "backend": "trt", "seconds": {"torch": 0.1}, "size": [32, 24]}))
+    with caplog.at_level(logging.WARNING, logger="ainimotion_vs"):
+        assert auto.cached_choice(MODEL, size=(32, 24)) is None  # never a backend that was not timed
+    assert "backend 'trt' was not timed" in caplog.text

@@ -330,6 +330,8 @@ def test_torch_backend_reads_the_one_budget_policy(monkeypatch, caplog):
         torch_infer(clips_from_array(x), TINY, TorchBackend(), tile=None, overlap=0, stats=None, network_factory=TinyUp)
     monkeypatch.delenv(MEM_BUDGET_ENV)
     assert budget_bytes("cpu") >= MIN_RAM_BUDGET
+    if not torch.cuda.is_available():
+        assert budget_bytes("cuda") is None  # unknown: upscale() warns and runs whole frames
 
 
 # ---------------------------------------------------------------- pure tile planning

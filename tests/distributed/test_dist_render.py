@@ -30,21 +30,23 @@ def test_chunked_ffv1_with_models_equals_single_process(ray_local, tmp_path):
 
 
 def test_real_clip_with_cuts_equals_single_process(ray_local, shared_data, tmp_path):
-    # the Digimon trailer (1120 frames at 24000/1001, seven cuts): chunks of about 8 s start at
-    # cuts; the plain re-encode path keeps the test to decoding, the gate and FFV1
-    src = shared_data / "clips" / "digimon_trailer_720p.mp4"
+    # Tom and Jerry (570 frames of 720x480 at 27933/932, new shots at 65, 189 and 502); chunks of
+    # about 3 s: cuts where one is in reach, else a hold inside the long shot 189-501. The plain
+    # re-encode path keeps the test to decoding, the gate and FFV1.
+    src = shared_data / "clips" / "tom_and_jerry_480p.mp4"
     opts = ["--preset", "none", "--encoder", "ffv1", "-q"]
     single = tmp_path / "single.mkv"
     assert main(["enhance", str(src), "-o", str(single), *opts]) == 0
     out = tmp_path / "out"
-    assert main(["enhance", str(src), "--out-dir", str(out), "--chunk-seconds", "8", "--keep-work", *opts]) == 0
+    assert main(["enhance", str(src), "--out-dir", str(out), "--chunk-seconds", "3", "--keep-work", *opts]) == 0
     import json
 
-    plan = json.loads((out / ".ainimotion-work" / "digimon_trailer_720p.mkv" / "plan.json").read_text())
-    starts = [c["start"] for c in plan["chunks"]]
-    assert len(starts) >= 4
-    assert set(starts[1:]) <= {311, 388, 604, 675, 741, 923, 1000}  # tests/labels: the first frames of new shots
-    assert framemd5(out / "digimon_trailer_720p.mkv") == framemd5(single)
+    plan = json.loads((out / ".ainimotion-work" / "tom_and_jerry_480p.mkv" / "plan.json").read_text())
+    chunks = plan["chunks"]
+    assert len(chunks) >= 4
+    assert {c["end"] for c in chunks if c["boundary"] == "cut"} == {65, 189, 502}  # tests/labels: the first frames of new shots
+    assert {c["boundary"] for c in chunks} <= {"cut", "hold", "end"}  # the long shot split at a hold, never mid-motion
+    assert framemd5(out / "tom_and_jerry_480p.mkv") == framemd5(single)
 
 
 def _check_streams(out: Path, src: Path, frames: int, fps: Fraction) -> None:
