@@ -8,8 +8,11 @@ single-process ``enhance``.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import sys
+import time
 from pathlib import Path
 
 from ..errors import SettingsError
@@ -82,6 +85,29 @@ def outputs_for(inputs: list[Path], args: argparse.Namespace) -> list[Path]:
     return [p.with_name(f"{p.stem}_enhanced.mkv") for p in inputs]
 
 
+class _JsonLines:
+    """``--progress json``: the single-process objects (``state``, ``frames``, ``total``, ``fps``,
+    ``eta_s``) plus ``chunks`` and ``chunks_total``, one line every ``JSON_PROGRESS_EVERY_S``."""
+
+    def __init__(self) -> None:
+        from .enhance import JSON_PROGRESS_EVERY_S
+
+        self.every_s = JSON_PROGRESS_EVERY_S
+        self.last = -float("inf")
+
+    def __call__(self, board) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every_s:
+            return
+        self.last = now
+        done, chunks, rate, eta = board.snapshot()
+        line = {
+            "state": "rendering", "frames": done, "total": board.total_frames, "fps": round(rate, 3),
+            "eta_s": None if eta == float("inf") else round(eta, 1), "chunks": chunks, "chunks_total": board.total_chunks,
+        }
+        print(json.dumps(line), file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run a chunked ``enhance``; returns 0 on success."""
     from ..distributed import Job, enhance_many
@@ -105,10 +131,12 @@ def run(args: argparse.Namespace) -> int:
     kw = {}
     if args.chunk_seconds is not None:
         kw["chunk_seconds"] = args.chunk_seconds
+    mode = getattr(args, "progress", "auto")
+    if mode == "json" and not args.quiet:
+        kw["on_progress"] = _JsonLines()
     results = enhance_many(
         jobs, address=args.ray_address, workers=args.workers, max_chunk_seconds=args.max_chunk_seconds,
-        overwrite=args.overwrite, keep_work=args.keep_work, quiet=args.quiet or getattr(args, "progress", "auto") == "none",
-        **kw,
+        overwrite=args.overwrite, keep_work=args.keep_work, quiet=args.quiet or mode in ("none", "json"), **kw,
     )
     for r in results:
         log.info("enhance: wrote %s: %d frames, %.3f s, %s", r.path, r.frames, r.duration, r.encoder)

@@ -16,9 +16,9 @@ def register(sub: "argparse._SubParsersAction", common: argparse.ArgumentParser)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..presets import PRESETS, get_preset
+    from ..presets import all_presets, get_preset
 
-    chosen = [get_preset(args.name)] if args.name else list(PRESETS.values())
+    chosen = [get_preset(args.name)] if args.name else list(all_presets().values())  # built-in, then the user's own
     if args.json:
         print(json.dumps({p.name: asdict(p) for p in chosen}, indent=2))
         return 0

@@ -169,7 +169,7 @@ typedef struct Settings {
     int radius, noise_window, cut_window, anchor_window, streak_persistence;
     double hold_threshold, hold_noise_factor, hold_threshold_max, flat_sigma, cut_min_dissimilarity,
         cut_isolation, strong_cut_dissimilarity, strong_cut_hist, flash_return, anchor_tolerance, streak_level,
-        streak_noise_factor, streak_share;
+        streak_noise_factor, streak_share, streak_block_max;
 } Settings;
 
 /* The fine samples of the streak measure (as metrics.FineSampler): every `step` pixels each way of
@@ -601,7 +601,7 @@ static int decide(Window *w, Decision *out) {
             IntervalStats other;
             if (!interval(w, w->n + i, &other)) return 0;
             /* with small block changes: a drawing's moving outline is a thin line of change too */
-            others += other.streaks >= s->streak_share && other.block * CODE <= s->hold_threshold_max;
+            others += other.streaks >= s->streak_share && other.block * CODE <= s->streak_block_max;
         }
         streaky = others >= s->streak_persistence;
     }
@@ -813,6 +813,7 @@ static void VS_CC gate_create(const VSMap *in, VSMap *out, void *user_data, VSCo
         s->streak_noise_factor = FLT("streak_noise_factor");
         s->streak_share = FLT("streak_share");
         s->streak_persistence = INT("streak_persistence");
+        s->streak_block_max = FLT("streak_block_max");
         s->hold_threshold = FLT("hold_threshold");
         s->hold_noise_factor = FLT("hold_noise_factor");
         s->hold_threshold_max = FLT("hold_threshold_max");
@@ -870,7 +871,7 @@ VS_EXTERNAL_API(void) VapourSynthPluginInit2(VSPlugin *plugin, const VSPLUGINAPI
     vspapi->registerFunction("Gate",
                              GEOMETRY "block_y:float[];block_x:float[];radius:int;noise_window:int;cut_window:int;"
                                       "anchor_window:int;anchor_tolerance:float;fine_step:int;fine_cell:int;fine_weights:float[];streak_level:float;"
-                                      "streak_noise_factor:float;streak_share:float;streak_persistence:int;"
+                                      "streak_noise_factor:float;streak_share:float;streak_persistence:int;streak_block_max:float;"
                                       "hold_threshold:float;hold_noise_factor:float;hold_threshold_max:float;"
                                       "flat_sigma:float;cut_min_dissimilarity:float;cut_isolation:float;"
                                       "strong_cut_dissimilarity:float;strong_cut_hist:float;flash_return:float;",

@@ -16,7 +16,7 @@ per detector" shape):
     per block, so a character on twos does not break the background's run;
   - streaks: not (the share of cells with thin lines of change, :class:`~.metrics.FineSampler`,
     reaches ``streak_share`` here and in ``streak_persistence`` other intervals nearby whose
-    block maximum is at most ``hold_threshold_max``): rain or
+    block maximum is at most ``streak_block_max``): rain or
     snow over a held drawing, which an encoder's one-off refresh of a held picture is not;
 - :func:`is_cut`: structure (mean-removed correlation) breaks, and the break is an isolated peak
   among its neighbours, or it is very strong with a luma-histogram change that does not return
@@ -236,11 +236,11 @@ def decide(w: Window, s: GateSettings) -> Decision:
     threshold = hold_threshold(floor, s)
     anchor = anchor_distance(w, threshold, floor, s)
     streaks = w.streaks(0)
-    # other intervals nearby with streaks and small block changes (a drawing's moving outline is
-    # a thin line of change too, but moves blocks by far more than hold_threshold_max)
+    # other intervals nearby with streaks and no drawing change (a drawing's moving outline is a
+    # thin line of change too, but moves blocks by far more than streak_block_max)
     others = [i for i in range(-s.noise_window, s.noise_window + 1) if i and w.has_interval(i)]
     streaky = streaks >= s.streak_share and sum(
-        1 for i in others if w.streaks(i) >= s.streak_share and w.block(i) <= s.hold_threshold_max
+        1 for i in others if w.streaks(i) >= s.streak_share and w.block(i) <= s.streak_block_max
     ) >= s.streak_persistence
     cut, isolation, flash = is_cut(w, s)
     c = w.corr(0, 1)

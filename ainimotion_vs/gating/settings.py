@@ -132,11 +132,15 @@ class GateSettings:
 
     streak_persistence: int = 2
     """...and at least this many other intervals within ``noise_window`` whose block maximum is
-    at most ``hold_threshold_max`` (a drawing's moving outline moves blocks by far more) reach
-    that share too:
+    at most ``streak_block_max`` reach that share too:
     rain and snow fall on every frame, or on twos or threes (n +- 2, n +- 3), while an encoder
     re-codes thin outlines of a held picture in one interval (the frame after an I-frame:
     measured up to 24% of the cells in a grain-sigma-6 320x180 hold at 300 kb/s)."""
+
+    streak_block_max: float = 16.0
+    """The other intervals of the streak test count when their block maximum is at most this:
+    dense rain raises block means to 8-9 at 360p; a drawing's change (its outline is a thin
+    line of change too) moves blocks by 20-120."""
 
 _INTEGERS = {"analysis_width": (16, 4096), "block_size": (1, 32), "noise_window": (1, 32), "cut_window": (1, 32), "anchor_window": (1, 32), "streak_persistence": (0, 6)}
 """Integer settings and their accepted ranges."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QToolTip, QVBoxLayout, QWidget
 
 from ..presets import Preset
 from .runner import CliRunner
@@ -50,7 +50,7 @@ class FrameSource(QObject):
     """Opens a file and renders frame pairs in one worker thread; results come back as signals
     (queued into the GUI thread)."""
 
-    loaded = Signal(str, int, object, object)  # path, frames, labels, fps
+    loaded = Signal(str, int, object, object)  # path, frames, Timeline, fps
     frame = Signal(int, QImage, QImage)
     failed = Signal(str)
 
@@ -72,10 +72,10 @@ class FrameSource(QObject):
     def _open(self, path: str) -> None:
         try:
             from ..media import open_source
-            from ..preview import gate_labels  # the library's one reader of the gate timeline
+            from ..timeline import read_timeline  # the library's one reader of the gate timeline
 
             clip = open_source(path)
-            labels = gate_labels(clip)
+            labels = read_timeline(clip)
             self._clip, self._path, self._result, self._result_for = clip, path, None, None
             self.loaded.emit(path, clip.num_frames, labels, Fraction(clip.fps.numerator, clip.fps.denominator))
         except Exception as exc:  # noqa: BLE001 - shown to the user in the window, not swallowed
@@ -116,7 +116,9 @@ class TimelineBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.labels: list[str] = []
+        self.timeline = None
         self.current = 0
+        self.setMouseTracking(True)
         self.setMinimumHeight(22)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("Gate timeline: red cut, blue hold, green motion. Click to jump to a frame.")
@@ -124,9 +126,22 @@ class TimelineBar(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(400, 22)
 
-    def set_labels(self, labels: list[str]) -> None:
-        self.labels = list(labels)
+    def set_timeline(self, timeline) -> None:
+        """Show a :class:`ainimotion_vs.timeline.Timeline` (labels; its metrics in the hover text)."""
+        self.timeline = timeline
+        self.labels = list(timeline.labels)
         self.update()
+
+    def describe(self, n: int) -> str:
+        """``frame n -> n+1: label`` and the gate's numbers for that interval."""
+        text = f"frame {n} -> {n + 1}: {self.labels[n]}"
+        metrics = getattr(self.timeline, "metrics", {}) or {}
+        nums = ", ".join(f"{k.removeprefix('Ainimotion')} {v[n]:.3g}" for k, v in metrics.items() if n < len(v))
+        return f"{text}\n{nums}" if nums else text
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self.labels:
+            QToolTip.showText(event.globalPosition().toPoint(), self.describe(self.frame_at(event.position().x())), self)
 
     def set_current(self, n: int) -> None:
         self.current = n
@@ -237,7 +252,7 @@ class PreviewPanel(QWidget):
         self.title.setText(f"{Path(path).name}: reading the gate timeline...")
         return self.frames.open(path)
 
-    def _loaded(self, path: str, frames: int, labels: list, fps) -> None:
+    def _loaded(self, path: str, frames: int, timeline, fps) -> None:
         if path != self.path:
             return
         self.loaded_path = path
@@ -249,7 +264,7 @@ class PreviewPanel(QWidget):
             w.blockSignals(False)
             w.setEnabled(True)
         self.render_button.setEnabled(True)
-        self.timeline.set_labels(labels)
+        self.timeline.set_timeline(timeline)
         self.show_frame(0)
 
     def show_frame(self, n: int):

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.running: Job | None = None
         self.queue_active = False
         self.dialogs: list[QMessageBox] = []
+        self.closing = False
         self.runner = CliRunner(self)
         self.runner.progress.connect(self._progress)
         self.runner.finished.connect(self._finished)
@@ -350,8 +351,12 @@ class MainWindow(QMainWindow):
         self._next()
 
     # ------------------------------------------------------------------ errors, setup, closing
-    def show_error(self, title: str, message: str) -> QMessageBox:
-        """A non-blocking dialog with the library's or the CLI's message (it says how to fix it)."""
+    def show_error(self, title: str, message: str) -> QMessageBox | None:
+        """A non-blocking dialog with the library's or the CLI's message (it says how to fix it);
+        after the window was closed the message goes to the log (a late dialog would keep the app open)."""
+        if self.closing:
+            log.error("%s: %s", title, message)
+            return None
         box = QMessageBox(QMessageBox.Icon.Critical, title, message.splitlines()[0] if message else title,
                           QMessageBox.StandardButton.Ok, self)  # fmt: skip
         if "\n" in message:
@@ -401,6 +406,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.shutdown()
+        self.closing = True
         self.preview.shutdown()
         self.save()
         super().closeEvent(event)

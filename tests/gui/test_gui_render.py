@@ -117,3 +117,24 @@ def test_failed_render_shows_the_cli_message_and_the_queue_goes_on(window, qtbot
     assert box.windowTitle() == "Render of broken.mkv failed"
     assert box.text() == jobs[0].message.splitlines()[0]
     assert not Path(jobs[0].output).exists() and Path(jobs[1].output).is_file()
+
+
+def test_render_preview_button_runs_ainimotion_preview(window, qtbot, sample):
+    import dataclasses
+
+    from ainimotion_vs.presets import get_preset, save_user_preset
+
+    save_user_preset(dataclasses.replace(get_preset("fast"), name="plain", interp_model=None, upscale_model=None, scale=None))
+    window.presets.reload_names(select="plain")
+    p = window.preview
+    p.open_when_done = False  # no system video player in a test
+    p.open(str(sample))
+    qtbot.waitUntil(lambda: p.loaded_path == str(sample) and p.render_button.isEnabled(), timeout=RENDER_TIMEOUT_MS)
+    failed = []
+    p.error.connect(lambda title, message: failed.append(message))
+    out = p.render_preview()
+    assert out == sample.with_name("sample_preview_plain.mkv") and not p.render_button.isEnabled()
+    qtbot.waitUntil(lambda: p.render_button.isEnabled(), timeout=RENDER_TIMEOUT_MS)
+    assert not failed, failed
+    assert out.is_file() and _frames(out) > 0
+    assert p.title.text() == f"Preview written: {out}"

@@ -181,6 +181,8 @@ def test_preview_shows_a_frame_pair_and_the_timeline_jumps(open_window, qtbot, s
     n = p.slider.maximum() + 1
     assert len(p.timeline.labels) == n and set(p.timeline.labels) <= {"cut", "hold", "motion"}
     assert {"hold", "motion"} <= set(p.timeline.labels)  # the sample holds drawings and moves on twos
+    i = p.timeline.labels.index("hold")
+    assert p.timeline.describe(i).startswith(f"frame {i} -> {i + 1}: hold\n")  # the hover text has the gate's numbers
     target = n - 3
     x = int((target + 0.5) * p.timeline.width() / n)
     qtbot.mouseClick(p.timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
