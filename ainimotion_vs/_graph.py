@@ -12,21 +12,20 @@ from collections.abc import Callable
 
 import vapoursynth as vs
 
+from ._vs import text as _text
+
 __all__ = ["remap", "interval_label", "same_as_previous", "drawing_index", "reuse_holds", "carry_timeline_props", "LABEL_PROP", "DRAWING_PROP"]
 
 LABEL_PROP = "AinimotionInterval"
 DRAWING_PROP = "AinimotionDrawing"
 
 
-def _decode(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
 
 def interval_label(props: "vs.FrameProps") -> str | None:
     """The interval label on a frame: ``AinimotionInterval`` when present, else derived from
     ``_SceneChangeNext`` (1 -> "cut", 0 -> "motion"); ``None`` when neither is set."""
     if LABEL_PROP in props:
-        return _decode(props[LABEL_PROP])
+        return _text(props[LABEL_PROP])
     if "_SceneChangeNext" in props:
         return "cut" if int(props["_SceneChangeNext"]) else "motion"
     return None
@@ -48,10 +47,10 @@ def same_as_previous(prev_props: "vs.FrameProps", props: "vs.FrameProps") -> boo
     """Frame n shows the same drawing as frame n-1: interval n-1 -> n is a hold, or frame n is
     a duplicate written by :func:`ainimotion_vs.interpolate` (``AinimotionSource`` "duplicate")."""
     source = props.get("AinimotionSource")
-    if source is not None and _decode(source) == "duplicate":
+    if source is not None and _text(source) == "duplicate":
         return True
     prev_source = prev_props.get("AinimotionSource")
-    if prev_source is not None and _decode(prev_source) not in ("source", "duplicate"):
+    if prev_source is not None and _text(prev_source) not in ("source", "duplicate"):
         return False
     return interval_label(prev_props) == "hold"
 

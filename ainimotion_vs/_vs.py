@@ -15,7 +15,7 @@ import vapoursynth as vs
 
 from .errors import MissingPluginError, UnsupportedFormatError
 
-__all__ = ["PluginInfo", "PLUGINS", "check_clip", "check_constant_rate", "plugin", "has_plugin"]
+__all__ = ["PluginInfo", "PLUGINS", "check_clip", "check_constant_rate", "plugin", "has_plugin", "text"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,3 +94,8 @@ def check_constant_rate(clip: vs.VideoNode, func: str) -> vs.VideoNode:
             "Set one with core.std.AssumeFPS(clip, fpsnum=..., fpsden=...) or open the source with a fixed fpsnum/fpsden."
         )
     return clip
+
+
+def text(value: object) -> str:
+    """A string frame prop or plugin value as ``str``: VapourSynth hands data props back as ``bytes``."""
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -17,29 +17,30 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["cache_dir", "config_dir", "atomic_write", "atomic_write_bytes", "file_sha256", "remove_orphans"]
+__all__ = ["cache_dir", "config_dir", "atomic_write", "atomic_write_bytes", "file_sha256", "remove_orphans", "process_running"]
 
 ENV_HOME = "AINIMOTION_HOME"
 ENV_CONFIG = "AINIMOTION_CONFIG_HOME"
 
 
-def cache_dir(*parts: str, create: bool = True) -> Path:
-    """The cache folder (or a subfolder of it, e.g. ``cache_dir("onnx")``).
-
-    ``$AINIMOTION_HOME`` overrides the platform default. The folder is created unless
-    ``create=False``.
-    """
-    env = os.environ.get(ENV_HOME, "").strip()
-    if env:
-        root = Path(env).expanduser()
-    else:
-        from platformdirs import user_cache_dir
-
-        root = Path(user_cache_dir("ainimotion", appauthor=False))
+def _user_dir(env_name: str, platform_dir, parts: tuple[str, ...], create: bool) -> Path:
+    env = os.environ.get(env_name, "").strip()
+    root = Path(env).expanduser() if env else Path(platform_dir("ainimotion", appauthor=False))
     path = root.joinpath(*parts)
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_dir(*parts: str, create: bool = True) -> Path:
+    """The cache folder (or a subfolder of it, e.g. ``cache_dir("onnx")``).
+
+    ``$AINIMOTION_HOME`` overrides ``platformdirs.user_cache_dir("ainimotion")``. The folder is
+    created unless ``create=False``.
+    """
+    from platformdirs import user_cache_dir
+
+    return _user_dir(ENV_HOME, user_cache_dir, parts, create)
 
 
 def config_dir(*parts: str, create: bool = True) -> Path:
@@ -48,20 +49,14 @@ def config_dir(*parts: str, create: bool = True) -> Path:
     ``$AINIMOTION_CONFIG_HOME`` overrides ``platformdirs.user_config_dir("ainimotion")``
     (settings are small and worth backing up; the cache is not). Created unless ``create=False``.
     """
-    env = os.environ.get(ENV_CONFIG, "").strip()
-    if env:
-        root = Path(env).expanduser()
-    else:
-        from platformdirs import user_config_dir
+    from platformdirs import user_config_dir
 
-        root = Path(user_config_dir("ainimotion", appauthor=False))
-    path = root.joinpath(*parts)
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _user_dir(ENV_CONFIG, user_config_dir, parts, create)
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` still exists (on this machine): temporary files named by a PID are
+    left alone while their writer may still be writing them."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -82,7 +77,7 @@ def remove_orphans(folder: "str | os.PathLike[str]", prefix: str) -> list[Path]:
         return removed
     for name in names:
         pid, dot, _ = name[len(prefix):].partition(".")
-        if not (name.startswith(prefix) and dot and pid.isdigit()) or int(pid) == os.getpid() or _running(int(pid)):
+        if not (name.startswith(prefix) and dot and pid.isdigit()) or int(pid) == os.getpid() or process_running(int(pid)):
             continue
         path = Path(folder) / name
         if path.is_dir() and not path.is_symlink():

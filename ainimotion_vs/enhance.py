@@ -15,7 +15,7 @@ from typing import Any
 
 import vapoursynth as vs
 
-from ._checks import check_clip, check_constant_rate
+from ._vs import check_clip, check_constant_rate, text
 from .backends import InferenceStats
 from .presets import Preset, get_preset
 
@@ -51,7 +51,7 @@ class EnhanceStats:
             value = f.props.get(prop)
             if value is not None:
                 with self._lock:
-                    store[n] = value.decode() if isinstance(value, bytes) else str(value)
+                    store[n] = text(value)
             return f
 
         return vs.core.std.ModifyFrame(clip, clip, _record)

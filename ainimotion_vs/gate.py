@@ -38,7 +38,7 @@ from collections.abc import Callable
 import numpy as np
 import vapoursynth as vs
 
-from ._checks import check_clip
+from ._vs import check_clip
 from .errors import UnsupportedFormatError
 from .gating import metrics as _m
 from .gating import native as _native

@@ -43,7 +43,8 @@ from typing import TYPE_CHECKING
 
 import vapoursynth as vs
 
-from ._checks import check_clip, check_constant_rate
+from ._vs import check_clip, check_constant_rate
+from ._vs import text as _text
 from ._color import color_info, from_rgbs, to_rgbs
 from ._graph import LABEL_PROP, interval_label, remap
 from ._retime import MAX_CADENCE_LIMIT, TIMINGS, Choice, choose, code_of, window
@@ -269,9 +270,6 @@ def _label_windows(timeline: vs.VideoNode, back: int, ahead: int) -> vs.VideoNod
 
     return vs.core.std.ModifyFrame(tiny, shifted, _join)
 
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _timing_plan(

@@ -11,6 +11,7 @@ from typing import Any
 import vapoursynth as vs
 
 from ._graph import remap
+from ._vs import text
 
 __all__ = ["Span", "gate_labels", "choose_spans", "retimed_intervals", "side_by_side"]
 
@@ -34,7 +35,7 @@ def gate_labels(clip: vs.VideoNode, progress: Any = None) -> list[str]:
     labels: list[str] = []
     for n, f in enumerate(gated.frames(close=True)):
         v = f.props["AinimotionInterval"]
-        labels.append(v.decode() if isinstance(v, bytes) else str(v))
+        labels.append(text(v))
         if progress is not None:
             progress(n + 1, gated.num_frames)
     return labels

@@ -22,9 +22,10 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._vs import PLUGINS, plugin
+from .._vs import text as _text
 from ..cache import atomic_write, cache_dir, file_sha256
 from ..errors import BackendError, MissingPluginError, SettingsError
 from ._tiles import pad_amount, round_up
@@ -191,9 +192,6 @@ def find_trtexec(plugin_path: str) -> Path:
     )
 
 
-def _decode(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
 
 def trt_engine(
     onnx_path: "str | os.PathLike[str]",
@@ -208,9 +206,9 @@ def trt_engine(
     ``trtexec`` and cached by content (ONNX hash, shape, precision, TensorRT version, GPU)."""
     ns = plugin("trt", func="infer")
     version = ns.Version()
-    trt_version = _decode(version.get("tensorrt_version", "unknown"))
+    trt_version = _text(version.get("tensorrt_version", "unknown"))
     try:
-        gpu = _decode(ns.DeviceProperties(device_id)["name"])
+        gpu = _text(ns.DeviceProperties(device_id)["name"])
     except (AttributeError, KeyError):
         gpu = f"device{device_id}"
     onnx_hash = file_sha256(onnx_path)
@@ -220,7 +218,7 @@ def trt_engine(
     engine = cache_dir("trt") / f"{Path(onnx_path).stem}-{w}x{h}-{'fp16' if fp16 else 'fp32'}-{key[:16]}.engine"
     if engine.is_file() and engine.stat().st_size > 0:
         return engine
-    trtexec = find_trtexec(_decode(version["path"]))
+    trtexec = find_trtexec(_text(version["path"]))
     log.info("trt: building a %dx%d %s engine for %s on %s (once; minutes)", w, h, "fp16" if fp16 else "fp32", Path(onnx_path).name, gpu)
     with atomic_write(engine) as tmp:
         args = [

@@ -10,7 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._checks import check_clip, check_constant_rate
+from .._vs import check_clip, check_constant_rate
 from .._color import ffmpeg_color_filters
 from ..errors import EncodeError, UnsupportedFormatError
 from ..ffmpeg import FFmpeg, check_encoder, encoder_spec, find_ffmpeg

@@ -19,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..cache import process_running
 from ..errors import EncodeError, MediaError, UnsupportedFormatError
 from ..media import MediaInfo, SourceSpan, probe
 from .plan import CONTAINERS, Plan, VideoFacts
@@ -83,16 +84,6 @@ def _part_pattern(out: Path) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(out.stem)}\.(\d+)\.[0-9a-f]+{re.escape(PART_SUFFIX + out.suffix)}")
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
 def remove_stale_parts(out: Path) -> list[Path]:
     """Remove temporary outputs for ``out`` left by runs that no longer exist (a SIGKILL, a
     power cut); returns what was removed. A part file of a run still going is kept."""
@@ -104,7 +95,7 @@ def remove_stale_parts(out: Path) -> list[Path]:
         return removed
     for name in names:
         m = pattern.fullmatch(name)
-        if m and int(m.group(1)) != os.getpid() and not _running(int(m.group(1))):
+        if m and int(m.group(1)) != os.getpid() and not process_running(int(m.group(1))):
             path = out.parent / name
             remove(path)
             removed.append(path)

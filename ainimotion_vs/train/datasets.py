@@ -178,7 +178,7 @@ def _luma_thumbs(clip: "vs.VideoNode") -> "vs.VideoNode":
 
 def scan_clip(clip: "vs.VideoNode", *, name: str, source_sha256: str = "", gate_settings: Any = None) -> Scan:
     """Run the gate over ``clip`` and keep its labels, flash flags and luma thumbnails."""
-    from .._checks import check_clip
+    from .._vs import check_clip
     from ..gate import gate
 
     check_clip(clip, "scan_clip")
