@@ -38,7 +38,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ainimotion_vs.evaluation import find_shared_data, fmt, markdown_table, require_eval  # noqa: E402
+from ainimotion_vs.evaluation import fmt, markdown_table  # noqa: E402
+from ainimotion_vs.evaluation.startup import prepare_run  # noqa: E402
 from ainimotion_vs.evaluation.measure import machine_info  # noqa: E402
 
 log = logging.getLogger("ainimotion_vs.bench")
@@ -204,17 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     a = _args(argv)
     logging.basicConfig(level=logging.INFO if a.verbose else logging.WARNING, stream=sys.stderr, format="%(message)s")
     try:
-        require_eval(*sorted({n for p in a.parts for n in NEEDS[p]}), who="bench")
-    except ImportError as exc:  # MissingPluginError: names the part and the extra
+        data = prepare_run("bench", *sorted({n for p in a.parts for n in NEEDS[p]}), data=a.data)
+    except (ImportError, FileNotFoundError) as exc:  # names the missing part or folder and the fix
         print(exc, file=sys.stderr)
-        return 2
-    try:
-        data = find_shared_data(a.data)
-    except FileNotFoundError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 2
-    if data is None:
-        print("bench: the shared footage folder was not found; pass --data DIR or set AINIMOTION_SHARED_DATA", file=sys.stderr)
         return 2
     import torch
     import vapoursynth as vs

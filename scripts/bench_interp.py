@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from ainimotion_vs.evaluation import find_shared_data  # noqa: E402
 from ainimotion_vs.evaluation.chains import motion_everywhere as _motion_everywhere  # noqa: E402
+from ainimotion_vs.evaluation.detectors import interval_labels  # noqa: E402
 
 
 def _render(node) -> float:
@@ -36,27 +37,18 @@ def _render(node) -> float:
     return time.perf_counter() - t0
 
 
-def _labels(clip) -> list[str]:
-    from ainimotion_vs.gate import gate
-
-    out = []
-    for f in gate(clip).frames(close=True):
-        v = f.props["AinimotionInterval"]
-        out.append(v.decode() if isinstance(v, bytes) else v)
-    return out
-
-
 def bench_clip(path: Path, start: int, frames: int, width: int, backend: str) -> dict:
     import vapoursynth as vs
 
     from ainimotion_vs.backends import InferenceStats
+    from ainimotion_vs.gate import gate
     from ainimotion_vs.interpolate import interpolate
 
     src = vs.core.bs.VideoSource(str(path))
     h = round(src.height * width / src.width / 2) * 2
     clip = src[start : start + frames].resize.Bicubic(width, h)
     t0 = time.perf_counter()
-    labels = _labels(clip)[:-1]  # the last frame has no next interval
+    labels = interval_labels(gate(clip))[:-1]  # the last frame has no next interval
     t_gate = time.perf_counter() - t0
     holds = labels.count("hold") / len(labels)
     # Warm up once (model load, first-call allocations) so neither row pays for it.

@@ -16,7 +16,9 @@ WORK=$(mktemp -d /tmp/ainimotion-wheel.XXXXXX)
 RM=$(command -v rm)
 trap '"$RM" -rf "$WORK"' EXIT
 t0=$(date +%s)
+[ -e build ] && KEEP_BUILD=1 || KEEP_BUILD=0
 "$PY" -m build --wheel --outdir "$WORK/dist" . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; exit 1; }
+[ "$KEEP_BUILD" = 1 ] || rm -rf build  # setuptools' scratch folder, if this run made it
 WHL=$(ls "$WORK"/dist/*.whl)
 t1=$(date +%s)
 echo "built $(basename "$WHL") ($(du -k "$WHL" | cut -f1) KiB) in $((t1 - t0)) s"

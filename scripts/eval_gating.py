@@ -6,15 +6,8 @@ precision, recall and F1 of cuts (exact-frame matching) and of holds, then the f
 cuts / false holds per clip with their frame numbers, and what each detector did on the
 known trap frames.
 
-Detectors (each skipped with a note when its package or plugin is missing):
-  gate      ainimotion_vs.gate() -> AinimotionInterval            (cuts, holds)
-  content   PySceneDetect ContentDetector, defaults               (cuts)
-  adaptive  PySceneDetect AdaptiveDetector, defaults              (cuts)
-  luma      mean |dY| of consecutive frames > 0.15 (misc.SCDetect method, std.PlaneStats) (cuts)
-  scxvid    core.scxvid.Scxvid -> _SceneChangePrev                (cuts)
-  mvtools   core.mv.Super/Analyse/SCDetection, defaults           (cuts)
-  dedup     mean |dY| (PlaneStatsDiff) < 1/255: a global "dedup" hold test (holds)
-  ssim      luma SSIM (ainimotion_vs.evaluation.ssim) > 0.999     (holds)
+Detectors (ainimotion_vs.evaluation.detectors; each skipped with a note when its package or
+plugin is missing): gate, content, adaptive (PySceneDetect), luma, scxvid, mvtools, dedup, ssim.
 
 content, adaptive (scenedetect), scxvid and mvtools come with the 'eval' extra
 (pip install 'ainimotion_vs[eval]'); the script names what is missing before it starts.
@@ -29,8 +22,6 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,17 +37,10 @@ from ainimotion_vs.evaluation import (  # noqa: E402
     require_shared_data,
     score_cuts,
     score_holds,
-    ssim,
 )
+from ainimotion_vs.evaluation.detectors import DETECTORS, NEEDS, Prediction  # noqa: E402
 
 log = logging.getLogger("ainimotion_vs.eval")
-
-LUMA_CUT_THRESHOLD = 0.15
-"""misc.SCDetect's method: mean absolute luma difference (0..1) above this is a cut."""
-DEDUP_HOLD_THRESHOLD = 1.0 / 255
-"""Global mean absolute luma difference (0..1) under this is a hold (a plain dedup tool)."""
-SSIM_HOLD_THRESHOLD = 0.999
-"""Luma SSIM above this is a hold."""
 
 # Frames known to fool detectors (frame N = the would-be first frame of a new shot).
 TRAPS: dict[str, tuple[int, ...]] = {
@@ -64,143 +48,6 @@ TRAPS: dict[str, tuple[int, ...]] = {
     "konobi12_shot_24fps": (9, 10, 11, 12, *range(35, 43)),
     "onepiece_demo": (112, 115),
     "tom_and_jerry_480p": tuple(range(428, 451)),
-}
-
-
-@dataclass
-class Prediction:
-    """What one detector said about one clip."""
-
-    cuts: set[int] | None = None
-    """Frames it calls the first frame of a new shot (None: it does not detect cuts)."""
-    holds: set[int] | None = None
-    """Intervals n -> n+1 it calls holds (None: it does not detect holds)."""
-    seconds: float = 0.0
-
-
-# ---------------------------------------------------------------- detectors
-
-def _source(path: Path):
-    import vapoursynth as vs
-
-    return vs.core.bs.VideoSource(str(path))
-
-
-def detect_gate(path: Path) -> Prediction:
-    import ainimotion_vs
-
-    clip = ainimotion_vs.gate(_source(path))
-    labels = []
-    for f in clip.frames():
-        v = f.props["AinimotionInterval"]
-        labels.append(v.decode() if isinstance(v, bytes) else str(v))
-    n_int = len(labels) - 1
-    return Prediction(
-        cuts={n + 1 for n in range(n_int) if labels[n] == "cut"},
-        holds={n for n in range(n_int) if labels[n] == "hold"},
-    )
-
-
-def _scenedetect(path: Path, detector) -> set[int]:
-    from scenedetect import detect
-
-    scenes = detect(str(path), detector, show_progress=False)
-    return {start.get_frames() for start, _ in scenes[1:]}
-
-
-def detect_content(path: Path) -> Prediction:
-    from scenedetect import ContentDetector
-
-    return Prediction(cuts=_scenedetect(path, ContentDetector()))
-
-
-def detect_adaptive(path: Path) -> Prediction:
-    from scenedetect import AdaptiveDetector
-
-    return Prediction(cuts=_scenedetect(path, AdaptiveDetector()))
-
-
-def _prev_flags(clip) -> set[int]:
-    return {n for n, f in enumerate(clip.frames()) if n > 0 and f.props.get("_SceneChangePrev", 0)}
-
-
-def detect_scxvid(path: Path) -> Prediction:
-    import vapoursynth as vs
-
-    return Prediction(cuts=_prev_flags(vs.core.scxvid.Scxvid(_source(path))))
-
-
-def detect_mvtools(path: Path) -> Prediction:
-    import vapoursynth as vs
-
-    core = vs.core
-    clip = _source(path)
-    vectors = core.mv.Analyse(core.mv.Super(clip), isb=False)  # forward vectors -> _SceneChangePrev
-    return Prediction(cuts=_prev_flags(core.mv.SCDetection(clip, vectors)))
-
-
-_STATS_CACHE: dict[tuple[Path, bool], tuple[list[float], list[float]]] = {}
-
-
-def _luma_stats(path: Path, *, want_ssim: bool) -> tuple[list[float], list[float]]:
-    """Per interval: PlaneStatsDiff of luma (0..1) and, when asked, luma SSIM (one decode, cached)."""
-    for key in ((path, want_ssim), (path, True)):
-        if key in _STATS_CACHE:
-            return _STATS_CACHE[key]
-    _STATS_CACHE[(path, want_ssim)] = result = _luma_pass(path, want_ssim=want_ssim)
-    return result
-
-
-def _luma_pass(path: Path, *, want_ssim: bool) -> tuple[list[float], list[float]]:
-    import numpy as np
-    import vapoursynth as vs
-
-    core = vs.core
-    clip = _source(path)
-    nxt = clip[1:] + clip[-1]
-    stats = core.std.PlaneStats(clip, nxt, plane=0)
-    diffs: list[float] = []
-    ssims: list[float] = []
-    prev = None
-    peak = (1 << clip.format.bits_per_sample) - 1
-    for n, f in enumerate(stats.frames()):
-        diffs.append(float(f.props["PlaneStatsDiff"]))
-        if want_ssim:
-            y = np.asarray(f[0]).copy()
-            if prev is not None:
-                ssims.append(ssim(prev, y, data_range=peak))
-            prev = y
-    return diffs[:-1], ssims
-
-
-def detect_luma(path: Path) -> Prediction:
-    diffs, _ = _luma_stats(path, want_ssim=False)
-    return Prediction(cuts={n + 1 for n, d in enumerate(diffs) if d > LUMA_CUT_THRESHOLD})
-
-
-def detect_dedup(path: Path) -> Prediction:
-    diffs, _ = _luma_stats(path, want_ssim=False)
-    return Prediction(holds={n for n, d in enumerate(diffs) if d < DEDUP_HOLD_THRESHOLD})
-
-
-def detect_ssim(path: Path) -> Prediction:
-    _, ssims = _luma_stats(path, want_ssim=True)
-    return Prediction(holds={n for n, s in enumerate(ssims) if s > SSIM_HOLD_THRESHOLD})
-
-
-NEEDS: dict[str, tuple[str, ...]] = {"content": ("scenedetect",), "adaptive": ("scenedetect",),
-                                    "scxvid": ("scxvid",), "mvtools": ("mvtools",)}
-"""The parts of the 'eval' extra each detector needs (the others need only the package)."""
-
-DETECTORS: dict[str, tuple[Callable[[Path], Prediction], str]] = {
-    "gate": (detect_gate, "ainimotion_vs.gate()"),
-    "content": (detect_content, "PySceneDetect Content"),
-    "adaptive": (detect_adaptive, "PySceneDetect Adaptive"),
-    "luma": (detect_luma, f"luma diff > {LUMA_CUT_THRESHOLD}"),
-    "scxvid": (detect_scxvid, "scxvid"),
-    "mvtools": (detect_mvtools, "mvtools SCDetection"),
-    "dedup": (detect_dedup, "dedup |dY| < 1/255"),
-    "ssim": (detect_ssim, f"SSIM > {SSIM_HOLD_THRESHOLD}"),
 }
 
 

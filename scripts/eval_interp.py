@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Evaluate interpolate() on real anime: model vs blend vs duplicate, the fallback rule, cuts.
 
+The steps live in ainimotion_vs.evaluation (triplets, cut_check); this script picks the parts
+and prints the tables.
+
 1. ``triplets``: frames A, B, C where B is the true in-between of A and C; interpolate A and C
    at t=0.5 with interpolate() itself (RGB24 clip, gate=False, intervals labelled motion, the
    fallback measured but never applied) and score against B: PSNR (8-bit RGB) and SSIM (BT.709
@@ -27,11 +30,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import sys
 import time
-from dataclasses import asdict, dataclass
-from fractions import Fraction
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -39,113 +40,19 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ainimotion_vs.evaluation import load_label_dir, psnr, require_eval, require_shared_data, ssim  # noqa: E402
-from ainimotion_vs.evaluation.chains import frames_in_interval, mixes_shots  # noqa: E402
-from ainimotion_vs.evaluation.frames import clip_rgb24_frames, frame_rgb24, read_rgb, rgb24_clip  # noqa: E402
-
-log = logging.getLogger("eval_interp")
-
-# Clips with hand labels whose drawings are evenly timed (anime on ones/twos/threes, Western cel).
-# Left out: popteamepic (24p drawings in a 2/3 cadence at ~60 fps: uneven spacing), slides (not animation).
-MINE_CLIPS = ("anohana_shot_24fps", "digimon_trailer_720p", "konobi07_shot_24fps",
-              "konobi12_shot_24fps", "onepiece_demo", "tom_and_jerry_480p")
-CUT_RADIUS = 8
-"""Frames each side of a cut that the cut check renders (the gate sees its full window inside)."""
-
-
-@dataclass
-class Triplet:
-    """One scored triplet: PSNR/SSIM of model, blend, duplicate, and the fallback distances."""
-
-    name: str
-    set: str
-    psnr_model: float
-    psnr_blend: float
-    psnr_dup: float
-    ssim_model: float
-    ssim_blend: float
-    ssim_dup: float
-    dist_a: float
-    dist_b: float
-    dist_ab: float
-
-
-def model_middle(a: np.ndarray, c: np.ndarray, backend: str) -> tuple[np.ndarray, tuple[float, float, float]]:
-    """interpolate() between A and C at t=0.5: the model frame and its fallback distances."""
-    from ainimotion_vs.interpolate import FallbackSettings, interpolate
-
-    clip = rgb24_clip([a, c]).std.SetFrameProps(AinimotionInterval="motion")
-    never = FallbackSettings(ratio=math.inf)  # measure, never replace
-    f = interpolate(clip, factor=2, gate=False, fallback_settings=never, backend=backend).get_frame(1)
-    p = f.props
-    return frame_rgb24(f), (p["AinimotionDistA"], p["AinimotionDistB"], p["AinimotionDistAB"])
-
-
-def mine(labels, *, gap: int = 1) -> list[tuple[int, int, int]]:
-    """(A, B, C): drawing starts 2*gap drawings apart with B in the middle, evenly spaced <= 3 frames."""
-    starts = [0] + [n + 1 for n in labels.intervals if labels.label(n) == "motion"]
-    bad = set(labels.cut_intervals) | set(labels.ignore)
-    out = []
-    k = 2 * gap
-    for i in range(len(starts) - k):
-        s = starts[i : i + k + 1]
-        steps = {b - a for a, b in zip(s, s[1:])}
-        if len(steps) != 1 or steps.pop() > 3 or any(j in bad for j in range(s[0], s[-1])):
-            continue
-        out.append((s[0], s[gap], s[-1]))
-    return out
-
-
-def _score(name: str, set_name: str, a, b, c, backend: str) -> Triplet:
-    m, d = model_middle(a, c, backend)
-    blend = np.clip(np.rint((a.astype(np.float32) + c) / 2), 0, 255).astype(np.uint8)
-    return Triplet(name, set_name, *(psnr(x, b, data_range=255) for x in (m, blend, a)),
-                   *(ssim(x, b, data_range=255) for x in (m, blend, a)), *d)
-
+from ainimotion_vs.evaluation.cut_check import cut_mixing  # noqa: E402
+from ainimotion_vs.evaluation.startup import prepare_run  # noqa: E402
+from ainimotion_vs.evaluation.triplets import Triplet, folder_triplets, mined_triplets, tail_stats  # noqa: E402
 
 def eval_triplets(data: Path, *, width: int, per_clip: int, backend: str, sets: tuple[str, ...]) -> list[Triplet]:
-    import vapoursynth as vs
-
-    rows: list[Triplet] = []
-    all_labels = load_label_dir()
-    if "dev" in sets:
-        for d in sorted(p for p in (data / "triplets").iterdir() if p.is_dir()):
-            a, b, c = (read_rgb(d / f"frame{i}.png") for i in (1, 2, 3))
-            t0 = time.perf_counter()
-            rows.append(_score(d.name, "dev", a, b, c, backend))
-            log.info("dev %s %.1fs", d.name, time.perf_counter() - t0)
+    rows: list[Triplet] = folder_triplets(data, backend=backend) if "dev" in sets else []
     for set_name, gap in (("mined", 1), ("wide", 2)):
-        if set_name not in sets:
-            continue
-        for name in MINE_CLIPS:
-            labels = all_labels[name]
-            path = data / "clips" / labels.clip
-            if not path.exists():
-                log.warning("skip %s: %s not found", name, path)
-                continue
-            found = mine(labels, gap=gap)
-            if not found:
-                continue
-            pick = sorted(set(np.linspace(0, len(found) - 1, min(per_clip, len(found))).round().astype(int)))
-            src = vs.core.bs.VideoSource(str(path))
-            h = round(src.height * width / src.width / 2) * 2
-            matrix = "709" if src.width >= 1280 or src.height >= 720 else "170m"
-            rgb = src.resize.Bicubic(width, h, format=vs.RGB24, matrix_in_s=matrix)
-            for i in pick:
-                a_n, b_n, c_n = found[i]
-                a, b, c = (frame_rgb24(rgb.get_frame(n)) for n in (a_n, b_n, c_n))
-                rows.append(_score(f"{name}_{a_n}_{b_n}_{c_n}", set_name, a, b, c, backend))
-            log.info("%s %s: %d triplets", set_name, name, len(pick))
+        if set_name in sets:
+            rows += mined_triplets(data, set_name=set_name, gap=gap, width=width, per_clip=per_clip, backend=backend)
     return rows
 
 
 # ---------------------------------------------------------------- tables
-
-
-def _stats(values: list[float]) -> tuple[float, float, float]:
-    v = np.sort(np.asarray(values))
-    k = max(1, len(v) // 10)
-    return float(v.mean()), float(v[:k].mean()), float(v.min())
 
 
 def print_triplets(rows: list[Triplet]) -> None:
@@ -176,7 +83,7 @@ def print_fallback(rows: list[Triplet], ratios: list[float]) -> None:
     print(f"\nrule: reject when the score > ratio (default ratio {default.ratio}, floor {default.floor:.4f}, target {default.target})")
     print(f"{'ratio':>6s} {'target':9s} | " + " | ".join(f"{s}: fires  mean  bottom10%  worst" for s in ("dev", "mined", "wide")))
     base = "  none (model)    | " + " | ".join(
-        "{:>5s} {:>6.2f} {:>9.2f} {:>6.2f}".format("-", *_stats([r.psnr_model for r in rows if r.set == s]))
+        "{:>5s} {:>6.2f} {:>9.2f} {:>6.2f}".format("-", *tail_stats([r.psnr_model for r in rows if r.set == s]))
         for s in ("dev", "mined", "wide") if any(r.set == s for r in rows)
     )
     print(base)
@@ -190,56 +97,14 @@ def print_fallback(rows: list[Triplet], ratios: list[float]) -> None:
                     continue
                 fired = [is_broken(r.dist_a, r.dist_b, r.dist_ab, settings) for r in rs]
                 vals = [(r.psnr_blend if target == "blend" else r.psnr_dup) if f else r.psnr_model for r, f in zip(rs, fired)]
-                cells.append("{:5d} {:6.2f} {:9.2f} {:6.2f}".format(sum(fired), *_stats(vals)))
+                cells.append("{:5d} {:6.2f} {:9.2f} {:6.2f}".format(sum(fired), *tail_stats(vals)))
             mark = "*" if (ratio, target) == (default.ratio, default.target) else " "
             print(f"{ratio:6.2f}{mark}{target:9s} | " + " | ".join(cells))
     oracle = " | ".join(
-        "{:>5s} {:6.2f} {:9.2f} {:6.2f}".format("best", *_stats([max(r.psnr_model, r.psnr_blend, r.psnr_dup) for r in rows if r.set == s]))
+        "{:>5s} {:6.2f} {:9.2f} {:6.2f}".format("best", *tail_stats([max(r.psnr_model, r.psnr_blend, r.psnr_dup) for r in rows if r.set == s]))
         for s in ("dev", "mined", "wide") if any(r.set == s for r in rows)
     )
     print(f"{'oracle':>6s} {'best-of':9s} | {oracle}")
-
-
-# ---------------------------------------------------------------- cuts
-
-
-def eval_cuts(data: Path, *, width: int, backend: str) -> list[dict]:
-    import vapoursynth as vs
-
-    from ainimotion_vs.interpolate import interpolate
-
-    out = []
-    for labels in load_label_dir().values():
-        if not labels.cuts:
-            continue
-        fname, cuts = labels.clip, sorted(labels.cuts)
-        path = data / "clips" / fname
-        if not path.exists():
-            log.warning("skip %s: not found", path)
-            continue
-        src = vs.core.bs.VideoSource(str(path))
-        h = round(src.height * width / src.width / 2) * 2
-        small = src.resize.Bicubic(width, h)
-        for cut in cuts:
-            lo, hi = max(0, cut - CUT_RADIUS), min(src.num_frames, cut + CUT_RADIUS)
-            part = small[lo:hi]
-            before, after = clip_rgb24_frames(part[cut - 1 - lo : cut + 1 - lo])
-            in_fps = Fraction(part.fps.numerator, part.fps.denominator)
-            for label, kw in (("x2", {"factor": 2}), ("60000/1001", {"fps": Fraction(60000, 1001)})):
-                res = interpolate(part, **kw, backend=backend)
-                out_fps = Fraction(res.fps.numerator, res.fps.denominator)
-                mixed = in_cut = 0
-                kinds: dict[str, int] = {}
-                for j in frames_in_interval(cut - 1 - lo, length=res.num_frames, in_fps=in_fps, out_fps=out_fps):
-                    in_cut += 1
-                    f = res.get_frame(j)
-                    kind = f.props["AinimotionSource"]
-                    kind = kind.decode() if isinstance(kind, bytes) else kind
-                    kinds[kind] = kinds.get(kind, 0) + 1
-                    mixed += mixes_shots(clip_rgb24_frames(res[j])[0], before, after)
-                out.append({"clip": fname, "cut": cut, "rate": label, "frames_in_cut": in_cut, "mixed": mixed, "kinds": kinds})
-            log.info("cuts %s %d done", fname, cut)
-    return out
 
 
 def print_cuts(rows: list[dict]) -> None:
@@ -266,15 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     logging.getLogger("ainimotion_vs").setLevel(logging.WARNING)
-    try:
-        data = require_shared_data(args.data)
-    except FileNotFoundError as exc:
-        print(f"eval_interp: {exc}", file=sys.stderr)
-        return 2
+    logging.getLogger("ainimotion_vs.eval").setLevel(logging.INFO)  # the evaluation's progress
     parts = set(args.parts.split(","))
     try:
-        require_eval(*(("pillow",) if "cuts" in parts else ()), who="eval_interp --parts cuts")
-    except ImportError as exc:  # MissingPluginError: names the part and the extra
+        data = prepare_run("eval_interp", *(("pillow",) if "cuts" in parts else ()), data=args.data)
+    except (ImportError, FileNotFoundError) as exc:  # names the missing part or folder and the fix
         print(exc, file=sys.stderr)
         return 2
     raw: dict[str, object] = {}
@@ -287,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if "fallback" in parts:
             print_fallback(rows, [float(x) for x in args.ratios.split(",")])
     if "cuts" in parts:
-        cut_rows = eval_cuts(data, width=args.cut_width, backend=args.backend)
+        cut_rows = cut_mixing(data, width=args.cut_width, backend=args.backend)
         raw["cuts"] = cut_rows
         print_cuts(cut_rows)
     print(f"\n(backend {args.backend}, {time.perf_counter() - t0:.0f} s)")

@@ -9,7 +9,8 @@
    abs difference), and PSNR vs Lanczos on clean x2/x4 downscales of native 720p/1080p crops
    (model x4, then Lanczos back to the original size for x2), plus the mean level shift.
 
-PSNR is ainimotion_vs.evaluation's; needs pillow from the 'eval' extra
+PSNR, the frame helpers, the raw-network middle frame and the ncnn files are
+ainimotion_vs.evaluation's; needs pillow from the 'eval' extra
 (pip install 'ainimotion_vs[eval]').
 
 Usage: python scripts/eval_models.py [--part rife|upscale|all] [--crop 128x96] [--max-stills 6] [--hr-crop 256] [--threads 2]
@@ -26,18 +27,16 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ainimotion_vs.evaluation import psnr, require_eval, require_shared_data  # noqa: E402
-from ainimotion_vs.evaluation.frames import read_rgb  # noqa: E402
-
-
-def _to8(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
+from ainimotion_vs.evaluation import psnr  # noqa: E402
+from ainimotion_vs.evaluation.footage import spread_stills  # noqa: E402
+from ainimotion_vs.evaluation.startup import parse_size, prepare_run  # noqa: E402
+from ainimotion_vs.evaluation.degrade import pil_resize  # noqa: E402
+from ainimotion_vs.evaluation.frames import centre_crop, read_rgb, to_uint8  # noqa: E402
+from ainimotion_vs.evaluation.ncnn_ref import ncnn_files  # noqa: E402
+from ainimotion_vs.evaluation.triplets import blend_middle, network_middle  # noqa: E402
 
 
 def eval_rife(data: Path) -> None:
-    import torch
-    import torch.nn.functional as F
-
     from ainimotion_vs.models import load_network
 
     net = load_network("rife-4.25")
@@ -45,17 +44,11 @@ def eval_rife(data: Path) -> None:
     for d in sorted(p for p in (data / "triplets").iterdir() if p.is_dir()):
         f1, f2, f3 = (read_rgb(d / f"frame{i}.png") for i in (1, 2, 3))
         h, w = f1.shape[:2]
-        ph, pw = -(-h // 64) * 64, -(-w // 64) * 64
-
-        def prep(a: np.ndarray) -> "torch.Tensor":
-            return F.pad(torch.from_numpy(a).permute(2, 0, 1)[None].float() / 255.0, (0, pw - w, 0, ph - h))
-
         t0 = time.perf_counter()
-        with torch.inference_mode():
-            mid = net.interpolate(prep(f1), prep(f3), 0.5)[0, :, :h, :w].permute(1, 2, 0).numpy()
+        mid = network_middle(net, f1, f3, t=0.5)
         dt = time.perf_counter() - t0
-        blend = np.round((f1.astype(np.float64) + f3) / 2).astype(np.uint8)
-        rows.append((d.name, f"{w}x{h}", psnr(_to8(mid), f2, data_range=255), psnr(blend, f2, data_range=255), psnr(f1, f2, data_range=255), dt))
+        rows.append((d.name, f"{w}x{h}", psnr(to_uint8(mid, scale=255.0), f2, data_range=255),
+                     psnr(blend_middle(f1, f3), f2, data_range=255), psnr(f1, f2, data_range=255), dt))
     print("\n## RIFE rife-4.25, t=0.5, PSNR vs the real middle frame (8-bit RGB, dB)\n")
     print(f"| {'triplet':40} | size      |  rife | blend |   dup | rife-blend | s/frame |")
     print(f"|{'-' * 42}|-----------|-------|-------|-------|------------|---------|")
@@ -76,22 +69,14 @@ def eval_rife(data: Path) -> None:
         print(f"| {label:32} | {len(rs):2} | {r:5.2f} | {b:5.2f} | {u:5.2f} | {r - b:+10.2f} | {wins:5d} of {len(rs):2} |")
 
 
-def _lanczos(a: np.ndarray, w: int, h: int) -> np.ndarray:
-    from PIL import Image
-
-    return np.array(Image.fromarray(a).resize((w, h), Image.LANCZOS))
-
-
 def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int, max_stills: int) -> None:
     import torch
 
-    from ainimotion_vs.models import MODELS, load_network
+    from ainimotion_vs.models import load_network
     from ainimotion_vs.models.ncnn import run_ncnn
-    from ainimotion_vs.weights import ensure_weights, installed_files
+    from ainimotion_vs.weights import ensure_weights
 
-    stills = sorted((data / "stills").glob("*.*"))
-    step = max(1, len(stills) // max_stills) if max_stills > 0 else 1
-    stills = stills[::step][:max_stills] if max_stills > 0 else stills
+    stills = spread_stills(data, max_stills)
     native = sorted((data / "stills").glob("anime4k_*.png"))
     cw, ch = crop
     print(f"\n## Upscalers: ours (PyTorch) vs the ncnn runtime, {cw}x{ch} centre crops of {len(stills)} stills ([0,1] units)\n")
@@ -101,18 +86,14 @@ def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int, max_stills: in
     for name in ("realesr-animevideov3", "realesrgan-x4plus-anime"):
         ensure_weights(name, group="ncnn")
         nets[name] = load_network(name)
-        found = installed_files(name, group="ncnn")
-        if found is None or found[0] != "ncnn":
+        files = ncnn_files(name, group="ncnn")
+        if files is None:
             print(f"| {name:24} | (ncnn files not installed: skipped) |")
             continue
-        spec = MODELS[name]
-        files = {wf.format: found[1][wf.name] for wf in spec.files_of("ncnn")}
         means, maxes = [], []
         for p in stills:
-            img = read_rgb(p)
-            y0, x0 = max(0, (img.shape[0] - ch) // 2), max(0, (img.shape[1] - cw) // 2)
-            c = img[y0 : y0 + ch, x0 : x0 + cw].astype(np.float32) / 255.0
-            ref = run_ncnn(files["ncnn-param"], files["ncnn-bin"], c)
+            c = centre_crop(read_rgb(p), cw, ch).astype(np.float32) / 255.0
+            ref = run_ncnn(*files, c)
             with torch.inference_mode():
                 ours = nets[name](torch.from_numpy(c).permute(2, 0, 1)[None])[0].permute(1, 2, 0).numpy()
             diff = np.abs(ours - ref)
@@ -128,17 +109,15 @@ def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int, max_stills: in
         for factor in (2, 4):
             pm, pl, shift = [], [], []
             for p in native:
-                img = read_rgb(p)
-                y0, x0 = (img.shape[0] - hr_crop) // 2, (img.shape[1] - hr_crop) // 2
-                hr = img[y0 : y0 + hr_crop, x0 : x0 + hr_crop]
-                lr = _lanczos(hr, hr_crop // factor, hr_crop // factor)
+                hr = centre_crop(read_rgb(p), hr_crop, hr_crop)
+                lr = pil_resize(hr, hr_crop // factor, hr_crop // factor)
                 with torch.inference_mode():
                     sr = net(torch.from_numpy(lr).permute(2, 0, 1)[None].float() / 255.0)[0].permute(1, 2, 0).numpy()
-                sr8 = _to8(sr)
+                sr8 = to_uint8(sr, scale=255.0)
                 if factor != 4:
-                    sr8 = _lanczos(sr8, hr_crop, hr_crop)
+                    sr8 = pil_resize(sr8, hr_crop, hr_crop)
                 pm.append(psnr(sr8, hr, data_range=255))
-                pl.append(psnr(_lanczos(lr, hr_crop, hr_crop), hr, data_range=255))
+                pl.append(psnr(pil_resize(lr, hr_crop, hr_crop), hr, data_range=255))
                 shift.append(float(sr8.mean()) - float(hr.mean()))
             print(
                 f"| {name:24} | x{factor}     | {np.mean(pm):5.2f} | {np.mean(pl):7.2f} | {np.mean(pm) - np.mean(pl):+13.2f} | {np.mean(shift):+11.2f} |"
@@ -158,21 +137,15 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     try:
-        require_eval("pillow", who="eval_models")
-    except ImportError as exc:  # MissingPluginError: names the part and the extra
+        data = prepare_run("eval_models", "pillow", data=args.data)
+    except (ImportError, FileNotFoundError) as exc:  # names the missing part or folder and the fix
         print(exc, file=sys.stderr)
-        return 2
-    try:
-        data = require_shared_data(args.data)
-    except FileNotFoundError as exc:
-        print(f"eval_models: {exc}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     if args.part in ("rife", "all"):
         eval_rife(data)
     if args.part in ("upscale", "all"):
-        cw, ch = (int(v) for v in args.crop.lower().split("x"))
-        eval_upscale(data, (cw, ch), args.hr_crop, args.max_stills)
+        eval_upscale(data, parse_size(args.crop, option="--crop"), args.hr_crop, args.max_stills)
     print(f"\n(total {time.perf_counter() - t0:.0f} s, {args.threads} threads)")
     return 0
 

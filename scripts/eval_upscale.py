@@ -11,6 +11,9 @@
    clean and compressed (JPEG q50, h264 crf 30). A restoration model may lose PSNR here while
    looking better (it removes the softness and noise the reference still has).
 
+The measures live in ainimotion_vs.evaluation (stability, colour, degrade, frames, ncnn_ref);
+this script picks the inputs and prints the tables.
+
 Sizes are small (crops, downscaled clips) to keep the run to a few minutes on 2 CPU cores.
 PSNR and SSIM are ainimotion_vs.evaluation's, on outputs rounded to 8-bit levels. Needs pillow
 from the 'eval' extra (pip install 'ainimotion_vs[eval]').
@@ -21,10 +24,7 @@ Usage: python scripts/eval_upscale.py [--part ncnn,holds,colour,psnr] [--stills 
 from __future__ import annotations
 
 import argparse
-import io
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,42 +33,24 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ainimotion_vs.evaluation import load_label_dir, luma, psnr, require_eval, require_shared_data, ssim  # noqa: E402
-from ainimotion_vs.evaluation.frames import clip_to_array, clips_from_array, read_rgb  # noqa: E402
+from ainimotion_vs.evaluation import load_label_dir, psnr, ssim  # noqa: E402
+from ainimotion_vs.evaluation.colour import colour_shift, hf_energy  # noqa: E402
+from ainimotion_vs.evaluation.degrade import h264_roundtrip, jpeg_roundtrip, pil_resize  # noqa: E402
+from ainimotion_vs.evaluation.frames import array_rgbs_clip, centre_crop, clip_rgb_levels, read_rgb, to_uint8  # noqa: E402
+from ainimotion_vs.evaluation.ncnn_ref import ncnn_files  # noqa: E402
+from ainimotion_vs.evaluation.stability import hold_stability  # noqa: E402
+from ainimotion_vs.evaluation.footage import spread_stills  # noqa: E402
+from ainimotion_vs.evaluation.startup import parse_size, prepare_run  # noqa: E402
 
 MODELS = ("realesr-animevideov3", "realesrgan-x4plus-anime")
 HOLD_CLIPS = ("konobi07_shot_24fps", "anohana_shot_24fps", "onepiece_demo")
-
-
-def _centre(a: np.ndarray, w: int, h: int) -> np.ndarray:
-    y0, x0 = max(0, (a.shape[0] - h) // 2), max(0, (a.shape[1] - w) // 2)
-    return np.ascontiguousarray(a[y0 : y0 + h, x0 : x0 + w])
-
-
-def _rgbs_clip(img8: np.ndarray):
-    return clips_from_array(img8.transpose(2, 0, 1).astype(np.float32) / 255.0)[0]
-
-
-def _rgb_array(clip, n: int = 0) -> np.ndarray:
-    """Frame ``n`` as (H, W, 3) float in [0, 255] (RGBS clips as they are; others via RGBS)."""
-    import vapoursynth as vs
-
-    if clip.format.id != vs.RGBS:
-        clip = clip.resize.Point(format=vs.RGBS)
-    return clip_to_array(clip, n).transpose(1, 2, 0).astype(np.float64) * 255.0
-
-
-def _to8(x: np.ndarray) -> np.ndarray:
-    """Float [0, 255] output rounded to the 8-bit levels a player would show."""
-    return np.clip(np.round(x), 0, 255)
 
 
 # ---------------------------------------------------------------- 1. ncnn
 def eval_ncnn(data: Path, stills: list[Path], backend: str, crop: tuple[int, int]) -> None:
     from ainimotion_vs import upscale
     from ainimotion_vs.models.ncnn import run_ncnn
-    from ainimotion_vs.models.spec import get_spec
-    from ainimotion_vs.weights import ensure_weights, installed_files
+    from ainimotion_vs.weights import ensure_weights
 
     cw, ch = crop
     print(f"\n## Fidelity to the ncnn runtime: upscale(tile=None, backend={backend!r}) vs ncnn fp32, "
@@ -77,24 +59,23 @@ def eval_ncnn(data: Path, stills: list[Path], backend: str, crop: tuple[int, int
     print("|--------------------------|----------|---------|-------------------|-------------|-------------|")
     for name in MODELS:
         ensure_weights(name)
-        found = installed_files(name)
-        if found is None or found[0] != "ncnn":
+        files = ncnn_files(name)
+        if files is None:
             print(f"| {name:24} | (ncnn files not the installed set: skipped) | | | | |")
             continue
-        files = {wf.format: found[1][wf.name] for wf in get_spec(name).files_of("ncnn")}
         means, maxes, psnrs, t_ours, t_ncnn = [], [], [], 0.0, 0.0
         for p in stills:
-            img = _centre(read_rgb(p), cw, ch)
+            img = centre_crop(read_rgb(p), cw, ch)
             t0 = time.perf_counter()
-            ours = _rgb_array(upscale(_rgbs_clip(img), model=name, tile=None, backend=backend, reuse=False))
+            ours = clip_rgb_levels(upscale(array_rgbs_clip(img), model=name, tile=None, backend=backend, reuse=False))
             t1 = time.perf_counter()
-            ref = np.clip(run_ncnn(files["ncnn-param"], files["ncnn-bin"], img.astype(np.float32) / 255.0, threads=2), 0, 1) * 255.0
+            ref = np.clip(run_ncnn(*files, img.astype(np.float32) / 255.0, threads=2), 0, 1) * 255.0
             t2 = time.perf_counter()
             t_ours, t_ncnn = t_ours + t1 - t0, t_ncnn + t2 - t1
             d = np.abs(ours - ref)
             means.append(d.mean())
             maxes.append(d.max())
-            psnrs.append(psnr(_to8(ours), np.round(ref), data_range=255))
+            psnrs.append(psnr(to_uint8(ours), np.round(ref), data_range=255))
         n = len(stills)
         print(f"| {name:24} | {np.mean(means):8.1e} | {max(maxes):7.1e} | {np.mean(psnrs):17.2f} | {t_ours / n:11.2f} | {t_ncnn / n:11.2f} |")
 
@@ -123,16 +104,14 @@ def eval_holds(data: Path, frames: int, width: int, backend: str, *, crop: bool)
         else:
             small = gated.resize.Bicubic(width, max(2, round(src.height * width / src.width / 2) * 2))
         holds = [n for n in range(frames - 1) if n in labels.holds and n not in labels.ignore]
+        if not holds:
+            print(f"| {stem:21} | (no labelled hold in the first {frames} frames: skipped) | | | | | |")
+            continue
         row = []
         for reuse in (True, False):
             stats = InferenceStats()
             out = upscale(small, backend=backend, reuse=reuse, stats=stats)
-            ys = []
-            for n in range(out.num_frames):  # in order, as vspipe renders
-                with out.get_frame(n) as f:
-                    ys.append(np.asarray(f[0], dtype=np.float64).copy())
-            diffs = [np.abs(ys[n + 1] - ys[n]).mean() for n in holds]
-            row.append((float(np.mean(diffs)), sum(d == 0 for d in diffs), stats.calls))
+            row.append((*hold_stability(out, holds), stats.calls))
         (ours, ours_id, ours_calls), (plain, plain_id, plain_calls) = row
         print(f"| {stem:21} | {len(holds):14d} | {ours:15.3f} | {ours_id:6d} of {len(holds):<5d} | {plain:20.3f} | "
               f"{plain_id:9d} of {len(holds):<7d} | {ours_calls:12d} / {plain_calls:<12d} |")
@@ -156,18 +135,13 @@ def eval_colour(stills: list[Path], crop: tuple[int, int], backend: str) -> None
     for label, keep in variants:
         shifts, hf = [], []
         for p in stills:
-            img = _centre(read_rgb(p), cw, ch).astype(np.float64)
-            clip = _rgbs_clip(img.astype(np.uint8))
+            img = centre_crop(read_rgb(p), cw, ch).astype(np.float64)
+            clip = array_rgbs_clip(img.astype(np.uint8))
             out = upscale(clip, backend=backend, keep_colors=keep, tile=None)
-            back = _rgb_array(out.resize.Bilinear(clip.width, clip.height))
-            d = (back - img).mean(axis=(0, 1))
-            dl = luma(back) - luma(img)
-            bh, bw = dl.shape[0] // 8 * 8, dl.shape[1] // 8 * 8
-            blocks = dl[:bh, :bw].reshape(bh // 8, 8, bw // 8, 8).mean(axis=(1, 3))
-            shifts.append(np.append(d, [dl.mean(), np.abs(blocks).mean()]))
-            full = luma(_rgb_array(out))
-            blur = luma(_rgb_array(out.resize.Bilinear(clip.width, clip.height).resize.Bicubic(out.width, out.height)))
-            hf.append(np.mean((full - blur) ** 2))
+            back = clip_rgb_levels(out.resize.Bilinear(clip.width, clip.height))
+            shifts.append(colour_shift(back, img))
+            blur = out.resize.Bilinear(clip.width, clip.height).resize.Bicubic(out.width, out.height)
+            hf.append(hf_energy(clip_rgb_levels(out), clip_rgb_levels(blur)))
         shifts = np.array(shifts)
         results[label] = np.array(hf)
         ratio = float(np.mean(results[label] / results["off"]))
@@ -176,39 +150,12 @@ def eval_colour(stills: list[Path], crop: tuple[int, int], backend: str) -> None
 
 
 # ---------------------------------------------------------------- 4. PSNR / SSIM
-def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="JPEG", quality=quality)
-    buf.seek(0)
-    with Image.open(buf) as im:
-        return np.asarray(im.convert("RGB"))
-
-
-def _h264(img: np.ndarray, crf: int) -> np.ndarray:
-    import av
-
-    from ainimotion_vs.ffmpeg import find_ffmpeg
-
-    h, w = img.shape[:2]
-    with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / "f.mkv"
-        cmd = [str(find_ffmpeg().path), "-nostdin", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
-               "-i", "-", "-c:v", "libx264", "-crf", str(crf), "-pix_fmt", "yuv420p", str(out)]
-        subprocess.run(cmd, input=img.tobytes(), check=True)
-        with av.open(str(out)) as c:
-            return next(c.decode(video=0)).to_ndarray(format="rgb24")
-
-
 def eval_psnr(data: Path, hr_crop: tuple[int, int], backend: str) -> None:
-    from PIL import Image
-
     from ainimotion_vs import upscale
 
     native = sorted((data / "stills").glob("anime4k_*.png"))
     hw, hh = hr_crop
-    degradations = {"clean": lambda a: a, "jpeg q50": lambda a: _jpeg(a, 50), "h264 crf30": lambda a: _h264(a, 30)}
+    degradations = {"clean": lambda a: a, "jpeg q50": lambda a: jpeg_roundtrip(a, 50), "h264 crf30": lambda a: h264_roundtrip(a, 30)}
     print(f"\n## PSNR (dB, RGB) / SSIM (luma) vs the original on {hw}x{hh} centre crops of {len(native)} native 720p/1080p stills: "
           f"Lanczos downscale by the factor, optional compression, then back up ({backend})\n")
     print("| factor | input      | animev3 keep_colors | animev3 raw   | lanczos       | bicubic       | model-lanczos (dB) |")
@@ -217,19 +164,19 @@ def eval_psnr(data: Path, hr_crop: tuple[int, int], backend: str) -> None:
         for dname, degrade in degradations.items():
             acc: dict[str, list[tuple[float, float]]] = {k: [] for k in ("keep", "raw", "lanczos", "bicubic")}
             for p in native:
-                hr = _centre(read_rgb(p), hw, hh)
-                lr = np.asarray(Image.fromarray(hr).resize((hw // factor, hh // factor), Image.LANCZOS))
+                hr = centre_crop(read_rgb(p), hw, hh)
+                lr = pil_resize(hr, hw // factor, hh // factor)
                 lr = degrade(lr)
-                clip = _rgbs_clip(lr)
+                clip = array_rgbs_clip(lr)
                 ref = hr.astype(np.float64)
                 outs = {
-                    "keep": _rgb_array(upscale(clip, width=hw, height=hh, backend=backend, keep_colors=True, tile=None)),
-                    "raw": _rgb_array(upscale(clip, width=hw, height=hh, backend=backend, keep_colors=False, tile=None)),
-                    "lanczos": _rgb_array(clip.resize.Lanczos(hw, hh, filter_param_a=3)),
-                    "bicubic": _rgb_array(clip.resize.Bicubic(hw, hh)),
+                    "keep": clip_rgb_levels(upscale(clip, width=hw, height=hh, backend=backend, keep_colors=True, tile=None)),
+                    "raw": clip_rgb_levels(upscale(clip, width=hw, height=hh, backend=backend, keep_colors=False, tile=None)),
+                    "lanczos": clip_rgb_levels(clip.resize.Lanczos(hw, hh, filter_param_a=3)),
+                    "bicubic": clip_rgb_levels(clip.resize.Bicubic(hw, hh)),
                 }
                 for k, v in outs.items():
-                    acc[k].append((psnr(_to8(v), ref, data_range=255), ssim(_to8(v), ref, data_range=255)))
+                    acc[k].append((psnr(to_uint8(v), ref, data_range=255), ssim(to_uint8(v), ref, data_range=255)))
             m = {k: np.mean(np.array(v), axis=0) for k, v in acc.items()}
             cells = " | ".join(f"{m[k][0]:5.2f} / {m[k][1]:.3f}" + (" " * 6 if k == "keep" else "") for k in ("keep", "raw", "lanczos", "bicubic"))
             print(f"| x{factor}     | {dname:10} | {cells} | {m['keep'][0] - m['lanczos'][0]:+18.2f} |")
@@ -239,7 +186,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", default="ncnn,holds,colour,psnr", help="comma list of ncnn, holds, colour, psnr")
     ap.add_argument("--data", type=Path, default=None, help="the shared footage folder (default ../shared/data)")
-    ap.add_argument("--stills", type=int, default=6, help="how many stills (spread over the folder) for ncnn/colour")
+    ap.add_argument("--stills", type=int, default=6, help="how many stills (spread over the folder) for ncnn/colour (0: all)")
     ap.add_argument("--crop", default="96x72", help="WxH crop for the ncnn and colour parts")
     ap.add_argument("--hr-crop", default="256x192", help="WxH of the native crops for PSNR/SSIM")
     ap.add_argument("--frames", type=int, default=36, help="frames per clip for the hold part")
@@ -252,25 +199,17 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     try:
-        require_eval("pillow", who="eval_upscale")
-    except ImportError as exc:  # MissingPluginError: names the part and the extra
+        data = prepare_run("eval_upscale", "pillow", data=args.data)
+    except (ImportError, FileNotFoundError) as exc:  # names the missing part or folder and the fix
         print(exc, file=sys.stderr)
-        return 2
-    try:
-        data = require_shared_data(args.data)
-    except FileNotFoundError as exc:
-        print(f"eval_upscale: {exc}", file=sys.stderr)
         return 2
     parts = {p.strip() for p in args.part.split(",")}
     unknown = parts - {"ncnn", "holds", "colour", "psnr"}
     if unknown:
         print(f"eval_upscale: unknown part(s) {sorted(unknown)}; choose from ncnn, holds, colour, psnr", file=sys.stderr)
         return 2
-    all_stills = sorted((data / "stills").glob("*.*"))
-    step = max(1, len(all_stills) // max(1, args.stills))
-    stills = all_stills[::step][: args.stills]
-    crop = tuple(int(v) for v in args.crop.lower().split("x"))
-    hr_crop = tuple(int(v) for v in args.hr_crop.lower().split("x"))
+    stills = spread_stills(data, args.stills)
+    crop, hr_crop = parse_size(args.crop, option="--crop"), parse_size(args.hr_crop, option="--hr-crop")
     t0 = time.perf_counter()
     if "ncnn" in parts:
         eval_ncnn(data, stills, args.backend, crop)

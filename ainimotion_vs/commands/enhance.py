@@ -404,8 +404,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``enhance``; returns 0 on success (errors raise and the CLI prints them)."""
     from . import enhance_many
 
-    if enhance_many.wanted(args):
-        return enhance_many.run(args)
+    chunked = enhance_many.wanted(args)
     from ..enhance import EnhanceStats
     from ..media import open_span
     from ..render import render
@@ -414,6 +413,8 @@ def run(args: argparse.Namespace) -> int:
     if args.tile is not None and args.tile.lower() == "none":
         args.tile = None
     encoder, crf, encoder_preset = encoder_settings(args, preset)
+    if chunked:  # several inputs, --out-dir, --workers, --ray-address: chunks on Ray
+        return enhance_many.run(args, preset=preset, encoder=(encoder, crf, encoder_preset), json_every_s=JSON_PROGRESS_EVERY_S)
     src = Path(args.input)
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}_enhanced.mkv")
     _check_output(out, src, encoder, crf, encoder_preset, overwrite=args.overwrite)

@@ -1,9 +1,10 @@
 """``ainimotion enhance IN... --out-dir DIR [--workers N | --ray-address ADDR]``: chunked
 rendering of one or many inputs on Ray (:mod:`ainimotion_vs.distributed`).
 
-``enhance`` registers these options with :func:`register_options` and hands the run over
-when :func:`wanted` says so; the preset, encoder and rate options mean what they mean for a
-single-process ``enhance``.
+``enhance`` registers these options with :func:`register_options` and hands the run over,
+with the preset and encoder settings it resolved, when :func:`wanted` says so; the preset,
+encoder and rate options mean what they mean for a single-process ``enhance`` (this module
+never imports ``commands.enhance``: one direction only).
 """
 from __future__ import annotations
 
@@ -87,12 +88,10 @@ def outputs_for(inputs: list[Path], args: argparse.Namespace) -> list[Path]:
 
 class _JsonLines:
     """``--progress json``: the single-process objects (``state``, ``frames``, ``total``, ``fps``,
-    ``eta_s``) plus ``chunks`` and ``chunks_total``, one line every ``JSON_PROGRESS_EVERY_S``."""
+    ``eta_s``) plus ``chunks`` and ``chunks_total``, one line every ``every_s``."""
 
-    def __init__(self) -> None:
-        from .enhance import JSON_PROGRESS_EVERY_S
-
-        self.every_s = JSON_PROGRESS_EVERY_S
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
         self.last = -float("inf")
 
     def __call__(self, board) -> None:
@@ -108,19 +107,16 @@ class _JsonLines:
         print(json.dumps(line), file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run a chunked ``enhance``; returns 0 on success."""
+def run(args: argparse.Namespace, *, preset, encoder: tuple[str, float | None, str | None], json_every_s: float) -> int:
+    """Run a chunked ``enhance`` with the preset and ``(encoder, crf, encoder_preset)`` that
+    ``enhance`` resolved from the same command line; returns 0 on success."""
     from ..distributed import Job, enhance_many
-    from .enhance import encoder_settings, preset_for
 
     if getattr(args, "clip", None):
         raise SettingsError("enhance: --clip renders one part in one process; leave out --out-dir/--workers/--ray-address.")
     if args.workers and args.ray_address:
         log.info("enhance: --workers %d bounds the chunks in flight on the cluster at %s", args.workers, args.ray_address)
-    preset = preset_for(args)
-    if getattr(args, "tile", None) is not None and args.tile.lower() == "none":
-        args.tile = None
-    encoder, crf, encoder_preset = encoder_settings(args, preset)
+    encoder, crf, encoder_preset = encoder
     inputs = [Path(os.path.abspath(p)) for p in [args.input, *args.more_inputs]]
     outs = outputs_for(inputs, args)
     cfr = None if args.cfr is None else str(args.cfr)
@@ -133,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         kw["chunk_seconds"] = args.chunk_seconds
     mode = getattr(args, "progress", "auto")
     if mode == "json" and not args.quiet:
-        kw["on_progress"] = _JsonLines()
+        kw["on_progress"] = _JsonLines(json_every_s)
     results = enhance_many(
         jobs, address=args.ray_address, workers=args.workers, max_chunk_seconds=args.max_chunk_seconds,
         overwrite=args.overwrite, keep_work=args.keep_work, quiet=args.quiet or mode in ("none", "json"), **kw,

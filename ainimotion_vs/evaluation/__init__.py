@@ -4,7 +4,11 @@ definition of a frame that mixes two shots, the classical alternatives, timing, 
 
 Modules: :mod:`.metrics` · :mod:`.labels` · :mod:`.footage` · :mod:`.frames` · :mod:`.chains` · :mod:`.chain_bench` ·
 :mod:`.alternatives` · :mod:`.measure` · :mod:`.quality` (parts of ``scripts/bench.py``) ·
-:mod:`.tables` · :mod:`.extras` (the ``eval`` extra check).
+:mod:`.tables` · :mod:`.extras` (the ``eval`` extra check) · :mod:`.startup` (a script's checks
+before work) · :mod:`.detectors` (baseline cut/hold detectors) · :mod:`.triplets` (interpolation
+triplets) · :mod:`.cut_check` (mixed shots at real cuts) · :mod:`.stability` (holds) ·
+:mod:`.colour` (level shift) · :mod:`.degrade` (resize, JPEG/H.264 round trips) ·
+:mod:`.ncnn_ref` (the ncnn reference files).
 
 Parts that read images at other sizes or run comparison filters need the ``eval`` extra
 (``pip install 'ainimotion_vs[eval]'``: pillow, opencv, scenedetect, mvtools, scxvid); they import

@@ -19,6 +19,7 @@ from typing import Any
 
 from .alternatives import blend_clip, minterpolate_frames, mvtools_clip
 from .chains import cross_cut_frames, naive_interpolate, naive_upscale
+from .detectors import interval_labels
 from .frames import clip_rgb24_frames
 from .labels import LABELS_DIR, load_labels
 from .measure import Measure, materialize, measure
@@ -150,10 +151,8 @@ def _ours_staged(src_mem, opts: ChainOptions, workdir: Path, name: str):
     out = output_format(it, p.bit_depth)
     stages["interpolate"], out_mem = measure("interpolate", lambda: materialize(out), frames=n_out)
     stages["encode"] = _encode(out_mem, opts, workdir, f"{name}_ours")
-    labels = {}
-    for f in gated.frames():
-        lab = f.props["AinimotionInterval"]
-        lab = lab.decode() if isinstance(lab, bytes) else str(lab)
+    labels: dict[str, int] = {}
+    for lab in interval_labels(gated):
         labels[lab] = labels.get(lab, 0) + 1
     return stages, {"upscale": st_up.calls, "interpolate": st_it.calls}, out_mem, labels
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["FOOTAGE_ENV", "find_shared_data", "require_shared_data"]
+from ..errors import SettingsError
+
+__all__ = ["FOOTAGE_ENV", "find_shared_data", "require_shared_data", "spread_stills"]
 
 FOOTAGE_ENV = "AINIMOTION_SHARED_DATA"
 """Environment variable naming the footage folder."""
@@ -50,3 +52,15 @@ def require_shared_data(explicit: str | Path | None = None) -> Path:
                                 f"{_CHECKOUT.parent / 'shared' / 'data'}); set {FOOTAGE_ENV}=/path/to/shared/data "
                                 f"or pass --data.")
     return folder
+
+
+def spread_stills(data: Path, count: int) -> list[Path]:
+    """``count`` stills of the footage's ``stills/`` (every one for 0), evenly spread over the
+    sorted names so that a small run still sees several sources."""
+    if count < 0:
+        raise SettingsError(f"spread_stills: count must be 0 (all) or more; got {count}")
+    stills = sorted((data / "stills").glob("*.*"))
+    if count == 0:
+        return stills
+    step = max(1, len(stills) // count)
+    return stills[::step][:count]

@@ -14,7 +14,19 @@ from .extras import require_eval
 if TYPE_CHECKING:  # pragma: no cover
     import vapoursynth as vs
 
-__all__ = ["read_rgb", "rgb24_clip", "rgbs_clip", "clip_rgb24_frames", "frame_rgb24", "clip_to_array", "clips_from_array"]
+__all__ = [
+    "read_rgb",
+    "rgb24_clip",
+    "rgbs_clip",
+    "clip_rgb24_frames",
+    "frame_rgb24",
+    "clip_to_array",
+    "clips_from_array",
+    "centre_crop",
+    "array_rgbs_clip",
+    "clip_rgb_levels",
+    "to_uint8",
+]
 
 
 def read_rgb(path: str | Path) -> np.ndarray:
@@ -71,3 +83,31 @@ def clip_rgb24_frames(clip: "vs.VideoNode", *, width: int | None = None) -> list
         rgb = rgb.resize.Bilinear(width, h)
     rgb = rgb.resize.Point(format=vs.RGB24, dither_type="none")
     return [frame_rgb24(f) for f in rgb.frames(close=True)]
+
+
+def centre_crop(a: np.ndarray, w: int, h: int) -> np.ndarray:
+    """The centred ``w`` x ``h`` window of an (H, W, ...) array (the whole side where it is
+    smaller), as a contiguous copy."""
+    y0, x0 = max(0, (a.shape[0] - h) // 2), max(0, (a.shape[1] - w) // 2)
+    return np.ascontiguousarray(a[y0 : y0 + h, x0 : x0 + w])
+
+
+def array_rgbs_clip(img8: np.ndarray) -> "vs.VideoNode":
+    """A one-frame 32-bit float RGB clip in [0, 1] of an (H, W, 3) uint8 image."""
+    return clips_from_array(img8.transpose(2, 0, 1).astype(np.float32) / 255.0)[0]
+
+
+def clip_rgb_levels(clip: "vs.VideoNode", n: int = 0) -> np.ndarray:
+    """Frame ``n`` as (H, W, 3) float64 in 8-bit units [0, 255], unrounded (RGBS clips as they
+    are; others converted to RGBS by point resize)."""
+    import vapoursynth as vs
+
+    if clip.format.id != vs.RGBS:
+        clip = clip.resize.Point(format=vs.RGBS)
+    return clip_to_array(clip, n).transpose(1, 2, 0).astype(np.float64) * 255.0
+
+
+def to_uint8(x: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
+    """``x * scale`` rounded (halves to even) and clipped to the 8-bit levels a player would
+    show: ``scale=255`` for frames in [0, 1], 1 for frames already in [0, 255]."""
+    return np.clip(np.round(x * scale), 0, 255).astype(np.uint8)

@@ -22,19 +22,14 @@ from typing import Any
 import numpy as np
 
 from .alternatives import minterpolate_frames, mvtools_clip
+from .degrade import pil_resize
 from .frames import clip_rgb24_frames, clips_from_array, read_rgb, rgb24_clip
 from .metrics import psnr, ssim
+from .ncnn_ref import ncnn_files
 
 __all__ = ["triplet_quality", "upscale_quality", "upscaler_speed"]
 
 log = logging.getLogger("ainimotion_vs.bench")
-
-
-def _resize(img: np.ndarray, w: int, h: int, method: str = "lanczos") -> np.ndarray:
-    from PIL import Image
-
-    flt = {"lanczos": Image.Resampling.LANCZOS, "bicubic": Image.Resampling.BICUBIC}[method]
-    return np.asarray(Image.fromarray(img).resize((w, h), flt))
 
 
 def _fit_width(img: np.ndarray, max_width: int) -> np.ndarray:
@@ -42,7 +37,7 @@ def _fit_width(img: np.ndarray, max_width: int) -> np.ndarray:
     if max_width <= 0 or w <= max_width:
         return img[: h - h % 2, : w - w % 2]
     nh = max(2, round(h * max_width / w / 2) * 2)
-    return _resize(img, max_width, nh)
+    return pil_resize(img, max_width, nh)
 
 
 def _motion_triplets(data: Path) -> list[Path]:
@@ -102,17 +97,6 @@ def triplet_quality(data: Path, *, max_width: int, limit: int, backend: str) -> 
     return {"count": len(rows), "max_width": max_width, "ours_fallbacks": fallbacks, "methods": list(methods), "summary": summary, "rows": rows}
 
 
-def _ncnn_files(name: str) -> tuple[Path, Path] | None:
-    from ..weights import installed_files
-
-    found = installed_files(name)
-    if found is None:
-        return None
-    param = next((p for n, p in found[1].items() if n.endswith(".param")), None)
-    binf = next((p for n, p in found[1].items() if n.endswith(".bin")), None)
-    return (param, binf) if param and binf else None
-
-
 def _spline_to(arr_hwc: np.ndarray, w: int, h: int) -> np.ndarray:
     """float (H, W, 3) -> Spline36 in VapourSynth (as upscale() does) -> uint8 (h, w, 3)."""
     import vapoursynth as vs
@@ -130,7 +114,7 @@ def upscale_quality(data: Path, *, crop: int, backend: str, model: str, keep_col
     from ..upscale import upscale
 
     stills = sorted((data / "stills").glob("anime4k_*.png"))
-    ncnn = _ncnn_files(model)
+    ncnn = ncnn_files(model)
     methods = ["ours", "model only", "ncnn runtime", "lanczos", "bicubic"]
     out: dict[str, Any] = {"crop": crop, "stills": [p.name for p in stills], "model": model, "keep_colors": keep_colors, "factors": {}}
     for factor in (2, 4):
@@ -139,15 +123,15 @@ def upscale_quality(data: Path, *, crop: int, backend: str, model: str, keep_col
             img = read_rgb(p)
             y0, x0 = (img.shape[0] - crop) // 2, (img.shape[1] - crop) // 2
             hr = img[y0 : y0 + crop, x0 : x0 + crop]
-            lr = _resize(hr, crop // factor, crop // factor)
+            lr = pil_resize(hr, crop // factor, crop // factor)
             res = {}
             src = rgb24_clip([lr])
             res["ours"] = clip_rgb24_frames(upscale(src, width=crop, height=crop, model=model, backend=backend, keep_colors=keep_colors))[0]
             res["model only"] = clip_rgb24_frames(upscale(src, width=crop, height=crop, model=model, backend=backend, keep_colors=False))[0]
             if ncnn is not None:
                 res["ncnn runtime"] = _spline_to(run_ncnn(ncnn[0], ncnn[1], lr.astype(np.float32) / 255.0), crop, crop)
-            res["lanczos"] = _resize(lr, crop, crop)
-            res["bicubic"] = _resize(lr, crop, crop, "bicubic")
+            res["lanczos"] = pil_resize(lr, crop, crop)
+            res["bicubic"] = pil_resize(lr, crop, crop, "bicubic")
             for m, r in res.items():
                 scores[m].append((psnr(r, hr, data_range=255), ssim(r, hr, data_range=255)))
         out["factors"][f"x{factor}"] = {
@@ -210,7 +194,7 @@ def upscaler_speed(data: Path, *, width: int, height: int, frames: int, model: s
     from ..backends import infer
     from ..errors import AinimotionError
 
-    img = _resize(read_rgb(data / "stills" / "anime4k_1080p_0.png"), width, height)
+    img = pil_resize(read_rgb(data / "stills" / "anime4k_1080p_0.png"), width, height)
     x = np.ascontiguousarray(img.astype(np.float32).transpose(2, 0, 1) / 255.0)
     rows: dict[str, Any] = {}
     for name in backends:
@@ -220,7 +204,7 @@ def upscaler_speed(data: Path, *, width: int, height: int, frames: int, model: s
             rows[f"ours: {name}"] = {"s_per_frame": round(spf, 4)}
         except (AinimotionError, vs.Error, RuntimeError, ImportError, OSError) as exc:  # reported in the table
             rows[f"ours: {name}"] = {"error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:160]}"}
-    files = _ncnn_files(model)
+    files = ncnn_files(model)
     for label, fp32 in (("ncnn runtime (CPU)", False), ("ncnn runtime (CPU, fp32)", True)):
         try:
             if files is None:

@@ -306,6 +306,21 @@ static FrameStats *frame_stats(Window *w, int j) {
     return *slot = f;
 }
 
+/* Every block mean of an absolute-difference picture (By @ diff @ Bx^T, row by row). */
+static void block_means(const Gate *d, const float *diff, float *t, float *blocks) {
+    const int h = d->g.h, wd = d->g.w;
+    for (int r = 0; r < d->bh; r++) {
+        memset(t, 0, wd * sizeof(float));
+        for (int y = d->by_lo[r]; y < d->by_hi[r]; y++) {
+            const float k = d->by[(ptrdiff_t)r * h + y], *row = diff + (ptrdiff_t)y * wd;
+            for (int x = 0; x < wd; x++) t[x] += k * row[x];
+        }
+        for (int c = 0; c < d->bw; c++)
+            blocks[(ptrdiff_t)r * d->bw + c] =
+                (float)dot_f(d->bx + (ptrdiff_t)c * wd + d->bx_lo[c], t + d->bx_lo[c], d->bx_hi[c] - d->bx_lo[c]);
+    }
+}
+
 /* Streak share of frames a -> b (as FineSampler.streaks): a fine sample counts when its
  * change exceeds max(level, noise_factor x the mean absolute change), in code values, on a thin
  * line (neither sample two steps left and right, or neither two above and below, exceeds): the
@@ -316,34 +331,37 @@ static int streak_share(const Gate *d, const VSFrame *fa, const VSFrame *fb, con
     const int fw = (W + step - 1) / step, fh = (H + step - 1) / step;
     const ptrdiff_t count = (ptrdiff_t)fw * fh;
     const int bytes = d->vi.format.bytesPerSample, is_float = d->vi.format.sampleType == stFloat;
-    float *buf = malloc(count * sizeof(float));
-    if (!buf) return 0;
+    /* |d| per sample: uint16 for integer luma (exact), float32 otherwise; then a flag per sample */
+    void *buf = malloc(count * (f->exact ? sizeof(uint16_t) : sizeof(float)));
+    uint8_t *on = malloc(count);
+    if (!buf || !on) return free(buf), free(on), 0;
+    uint16_t *du = (uint16_t *)buf;
+    float *df = (float *)buf;
     double total = 0.0;
     uint64_t itotal = 0;
     for (int i = 0; i < fh; i++) {
-        float *o = buf + (ptrdiff_t)i * fw;
         if (f->exact) { /* integer luma: exact differences and sum */
             const uint8_t *ra = vsapi->getReadPtr(fa, 0) + (ptrdiff_t)i * step * vsapi->getStride(fa, 0);
             const uint8_t *rb = vsapi->getReadPtr(fb, 0) + (ptrdiff_t)i * step * vsapi->getStride(fb, 0);
-            uint64_t row = 0;
+            uint16_t *o = du + (ptrdiff_t)i * fw;
+            uint32_t row = 0;
             if (bytes == 1) {
                 for (int j = 0; j < fw; j++) {
                     int v = (int)ra[j * step] - (int)rb[j * step];
-                    v = v < 0 ? -v : v;
-                    row += (uint64_t)v;
-                    o[j] = (float)v;
+                    o[j] = (uint16_t)(v < 0 ? -v : v);
+                    row += o[j];
                 }
             } else {
                 const uint16_t *a16 = (const uint16_t *)ra, *b16 = (const uint16_t *)rb;
                 for (int j = 0; j < fw; j++) {
                     int v = (int)a16[j * step] - (int)b16[j * step];
-                    v = v < 0 ? -v : v;
-                    row += (uint64_t)v;
-                    o[j] = (float)v;
+                    o[j] = (uint16_t)(v < 0 ? -v : v);
+                    itotal += o[j];
                 }
             }
             itotal += row;
         } else { /* float32 luma, weighted planes added in order */
+            float *o = df + (ptrdiff_t)i * fw;
             for (int j = 0; j < fw; j++) {
                 float va = 0.0f, vb = 0.0f;
                 for (int p = 0; p < f->nweights; p++) {
@@ -374,13 +392,19 @@ static int streak_share(const Gate *d, const VSFrame *fa, const VSFrame *fb, con
     const double mean_code = total / (double)count * 255.0 / f->peak;
     const double m = d->s.streak_noise_factor * mean_code;
     const double limit = (d->s.streak_level > m ? d->s.streak_level : m) * f->peak / 255.0;
-    const float flimit = (float)limit;
-    uint8_t *on = (uint8_t *)buf; /* the flags overwrite the front of the buffer, in order */
-    for (ptrdiff_t k = 0; k < count; k++) on[k] = f->exact ? (double)buf[k] > limit : buf[k] > flimit;
+    if (f->exact) { /* an integer exceeds a limit >= 0 exactly when it exceeds its floor */
+        const double fl = floor(limit);
+        const int ilimit = fl > 65535.0 ? 65535 : (int)fl;
+        for (ptrdiff_t k = 0; k < count; k++) on[k] = du[k] > ilimit;
+    } else {
+        const float flimit = (float)limit;
+        for (ptrdiff_t k = 0; k < count; k++) on[k] = df[k] > flimit;
+    }
+    free(buf);
     /* cells (f->cell samples a side) holding a sample on a thin line */
     const int cs = f->cell, rows = (fh + cs - 1) / cs, cols = (fw + cs - 1) / cs;
     uint8_t *hit = calloc((size_t)rows * cols, 1);
-    if (!hit) return free(buf), 0;
+    if (!hit) return free(on), 0;
     ptrdiff_t cells = 0;
     for (int i = 2; i < fh - 2; i++) {
         const uint8_t *r = on + (ptrdiff_t)i * fw, *up = r - 2 * fw, *down = r + 2 * fw;
@@ -392,7 +416,7 @@ static int streak_share(const Gate *d, const VSFrame *fa, const VSFrame *fb, con
             }
     }
     free(hit);
-    free(buf);
+    free(on);
     *out = fh >= 5 && fw >= 5 ? (double)cells / ((double)rows * cols) : 0.0;
     return 1;
 }
@@ -424,18 +448,9 @@ static int interval(Window *w, int j, IntervalStats *out) {
         diff[i] = v < 0.0f ? -v : v;
     }
     for (int i = 0; i < h; i++) total += sum_f(diff + (ptrdiff_t)i * wd, wd);
-    for (int r = 0; r < d->bh; r++) {
-        memset(t, 0, wd * sizeof(float));
-        for (int y = d->by_lo[r]; y < d->by_hi[r]; y++) {
-            const float k = d->by[(ptrdiff_t)r * h + y], *row = diff + (ptrdiff_t)y * wd;
-            for (int x = 0; x < wd; x++) t[x] += k * row[x];
-        }
-        for (int c = 0; c < d->bw; c++) {
-            float s = (float)dot_f(d->bx + (ptrdiff_t)c * wd + d->bx_lo[c], t + d->bx_lo[c], d->bx_hi[c] - d->bx_lo[c]);
-            blocks[(ptrdiff_t)r * d->bw + c] = s;
-            if (s > best) best = s;
-        }
-    }
+    block_means(d, diff, t, blocks);
+    for (int b = 0; b < d->bh * d->bw; b++)
+        if (blocks[b] > best) best = blocks[b];
     free(diff);
     LOCK(&d->lock);
     if (fa->blocks == NULL) { /* another thread may have filled it meanwhile: same numbers */
@@ -503,7 +518,7 @@ static int corr(Window *w, int i, int k, double *out, int *error) {
  * a run's first and last frames. */
 static int anchor_distance(Window *w, const float *here, double threshold, double floor, double *out) {
     Gate *d = w->d;
-    const int H = d->s.anchor_window, nb = d->bh * d->bw;
+    const int H = d->s.anchor_window, nb = d->bh * d->bw, span = H + 1;
     const float *grid[2 * 32 + 1];
     IntervalStats iv;
     int back = 0, ahead = 0; /* intervals available each way */
@@ -515,23 +530,53 @@ static int anchor_distance(Window *w, const float *here, double threshold, doubl
         if (!interval(w, w->n + i, &iv)) return 0;
         grid[H + i] = iv.blocks;
     }
-    float *t = malloc(d->g.w * sizeof(float));
-    if (!t) return 0;
+    /* each block's run: first frame (-H..0) and last frame (1..H+1), relative to n */
+    int *first = malloc(nb * sizeof(int) * 2), *last = first ? first + nb : NULL;
+    int *votes = calloc((size_t)span * span, sizeof(int));
+    float *t = malloc((d->npix + 2 * d->g.w + (size_t)nb) * sizeof(float));
+    if (!first || !votes || !t) return free(first), free(votes), free(t), 0;
     const float lim0 = (float)(threshold / CODE), fl = (float)(d->s.anchor_tolerance * floor / CODE);
-    float best = 0.0f;
+    int mode = -1, mode_votes = 0;
     for (int b = 0; b < nb; b++) {
         const float v = here[b] + fl, limit = lim0 < v ? lim0 : v;
-        int first = 0, last = 1;
-        for (int i = -1; i >= -back && grid[H + i][b] <= limit; i--) first = i;
-        for (int i = 1; i <= ahead && grid[H + i][b] <= limit; i++) last = i + 1;
+        int a0 = 0, a1 = 1;
+        for (int i = -1; i >= -back && grid[H + i][b] <= limit; i--) a0 = i;
+        for (int i = 1; i <= ahead && grid[H + i][b] <= limit; i++) a1 = i + 1;
+        first[b] = a0;
+        last[b] = a1;
+        if (a0 != 0 || a1 != 1) {
+            const int key = -a0 * span + (a1 - 1);
+            if (++votes[key] > mode_votes) mode_votes = votes[key], mode = key;
+        }
+    }
+    /* the most common run: all its blocks at once (a long hold: every block); the rest one by one */
+    float *diff = t + 2 * d->g.w, *grid_mode = diff + d->npix;
+    int m0 = 1, m1 = 0;
+    if (mode >= 0) {
+        m0 = -(mode / span);
+        m1 = mode % span + 1;
+        FrameStats *fa = frame_stats(w, w->n + m0), *fb = frame_stats(w, w->n + m1);
+        if (!fa || !fb) return free(first), free(votes), free(t), 0;
+        for (ptrdiff_t i = 0; i < d->npix; i++) {
+            float v = fa->x[i] - fb->x[i];
+            diff[i] = v < 0.0f ? -v : v;
+        }
+        block_means(d, diff, t, grid_mode);
+    }
+    float best = 0.0f;
+    for (int b = 0; b < nb; b++) {
         float dist = here[b];
-        if (first != 0 || last != 1) {
-            FrameStats *fa = frame_stats(w, w->n + first), *fb = frame_stats(w, w->n + last);
-            if (!fa || !fb) return free(t), 0;
+        if (first[b] == m0 && last[b] == m1) {
+            dist = grid_mode[b];
+        } else if (first[b] != 0 || last[b] != 1) {
+            FrameStats *fa = frame_stats(w, w->n + first[b]), *fb = frame_stats(w, w->n + last[b]);
+            if (!fa || !fb) return free(first), free(votes), free(t), 0;
             dist = block_distance(d, fa, fb, b / d->bw, b % d->bw, t);
         }
         if (dist > best) best = dist;
     }
+    free(first);
+    free(votes);
     free(t);
     *out = best * CODE;
     return 1;

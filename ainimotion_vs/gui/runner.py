@@ -72,7 +72,8 @@ class CliRunner(QObject):
             return
         self._cancelled = True
         pid = self.proc.processId()
-        if pid <= 0:
+        if pid <= 0:  # not started yet: nothing to clean up
+            self.proc.kill()
             return
         if sys.platform == "win32":  # no SIGINT for another process on Windows; see README (Windows build)
             self.proc.kill()

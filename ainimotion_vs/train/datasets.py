@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from ..cache import file_sha256
 from ..errors import SettingsError, UnsupportedFormatError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,14 +157,6 @@ def cadence_name(s1: int, s2: int) -> str:
     return {1: "ones", 2: "twos", 3: "threes"}.get(s1, f"{s1}s")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _luma_thumbs(clip: "vs.VideoNode") -> "vs.VideoNode":
     import vapoursynth as vs
 
@@ -178,7 +171,7 @@ def _luma_thumbs(clip: "vs.VideoNode") -> "vs.VideoNode":
 
 def scan_clip(clip: "vs.VideoNode", *, name: str, source_sha256: str = "", gate_settings: Any = None) -> Scan:
     """Run the gate over ``clip`` and keep its labels, flash flags and luma thumbnails."""
-    from .._vs import check_clip
+    from .._vs import check_clip, text
     from ..gate import gate
 
     check_clip(clip, "scan_clip")
@@ -187,8 +180,7 @@ def scan_clip(clip: "vs.VideoNode", *, name: str, source_sha256: str = "", gate_
     flash: list[int] = []
     thumbs = np.empty((clip.num_frames, gated.height, gated.width), np.uint8)
     for n, f in enumerate(gated.frames(close=True)):
-        lab = f.props["AinimotionInterval"]
-        labels.append(lab.decode() if isinstance(lab, bytes) else str(lab))
+        labels.append(text(f.props["AinimotionInterval"]))
         flash.append(int(f.props.get("AinimotionFlash", 0)))
         thumbs[n] = np.asarray(f[0])
     return Scan(name=name, labels=labels, flash=flash, thumbs=thumbs, source_sha256=source_sha256)
@@ -248,7 +240,7 @@ def _pick_window(score: np.ndarray, crop: int, rng: np.random.Generator, *, stri
     y0, x0 = np.meshgrid(ys, xs, indexing="ij")
     sums = ii[y0 + crop, x0 + crop] - ii[y0, x0 + crop] - ii[y0 + crop, x0] + ii[y0, x0]
     best = sums.max()
-    cand = np.argwhere(sums >= 0.8 * best) if best > 0 else np.argwhere(sums == sums)
+    cand = np.argwhere(sums >= 0.8 * best) if best > 0 else np.argwhere(np.ones_like(sums, dtype=bool))
     iy, ix = cand[int(rng.integers(len(cand)))]
     return int(x0[iy, ix]), int(y0[iy, ix]), float(sums[iy, ix] / (crop * crop))
 
@@ -272,7 +264,7 @@ class _Source:
 
             self.name = path.name
             clip = open_source(path)
-            sha = _sha256(path)
+            sha = file_sha256(path)
         rgb = to_rgbs(clip, color_info(clip)).resize.Point(format=vs.RGB24)
         self.rgb = rgb
         self.scan = scan_clip(clip, name=self.name, source_sha256=sha, gate_settings=gate_settings)

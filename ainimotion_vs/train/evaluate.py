@@ -189,7 +189,6 @@ def evaluate(
     if not smp:
         raise UnsupportedFormatError(f"{func}: {data} has no {split!r} frames; curate more sources or use --split all.")
     held, himg = load_samples(data, manifest, split=split, roles=("lr", "hq", "lr_hold", "hq_hold"), func=func)
-    scale = int(manifest["scale"])
     h, w = img["hq"].shape[1:3]
 
     def bicubic(lr: np.ndarray) -> np.ndarray:
@@ -204,7 +203,6 @@ def evaluate(
         if held:
             flick = float(np.abs(fn(himg["lr"]).astype(np.float64) - fn(himg["lr_hold"])).mean())
         rows.append(EvalRow(name, len(smp), _mean_finite(ps), float(np.mean(ss)), worst_decile(ps), flicker=flick, flicker_source=src_flicker))
-    del scale
     return rows
 
 

@@ -40,3 +40,18 @@ def test_a_folder_without_sources_md_is_not_footage(tmp_path, monkeypatch):
 def test_the_fixture_uses_the_same_lookup(shared_data):
     assert shared_data == find_shared_data()
     assert (shared_data / "clips").is_dir()
+
+
+def test_spread_stills_picks_evenly(tmp_path):
+    from ainimotion_vs.errors import SettingsError
+    from ainimotion_vs.evaluation.footage import spread_stills
+
+    (tmp_path / "stills").mkdir()
+    for i in range(10):
+        (tmp_path / "stills" / f"s{i}.png").write_bytes(b"")
+    names = lambda paths: [p.stem for p in paths]  # noqa: E731
+    assert names(spread_stills(tmp_path, 3)) == ["s0", "s3", "s6"]  # step 10 // 3 = 3
+    assert names(spread_stills(tmp_path, 1)) == ["s0"]
+    assert len(spread_stills(tmp_path, 0)) == len(spread_stills(tmp_path, 50)) == 10  # 0: all; more than there are: all
+    with pytest.raises(SettingsError, match="spread_stills: count must be 0"):
+        spread_stills(tmp_path, -1)

@@ -1,0 +1,36 @@
+"""What an evaluation script checks before any work: the parts of the ``eval`` extra it uses,
+then the footage folder, each failure named with the script and how to fix it; and the reading
+of its ``WxH`` size options."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import SettingsError
+from .extras import require_eval
+from .footage import require_shared_data
+
+__all__ = ["prepare_run", "parse_size"]
+
+
+def prepare_run(who: str, *parts: str, data: str | Path | None = None) -> Path:
+    """The footage folder (``data`` when given, else the usual lookup) once every named ``eval``
+    part is installed. Raises :class:`~ainimotion_vs.errors.MissingPluginError` (an ImportError)
+    or FileNotFoundError, both prefixed by ``who``; a script prints the message and exits 2."""
+    require_eval(*parts, who=who)
+    try:
+        return require_shared_data(data)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{who}: {exc}") from None
+
+
+def parse_size(text: str, *, option: str) -> tuple[int, int]:
+    """``"WxH"`` (or ``"S"`` for a square) as ``(W, H)`` positive integers; ``option`` (e.g.
+    ``"--crop"``) names the option in the error."""
+    parts = text.lower().split("x")
+    try:
+        w, h = (int(parts[0]), int(parts[-1])) if len(parts) in (1, 2) else (0, 0)
+    except ValueError:
+        w = h = 0
+    if w <= 0 or h <= 0:
+        raise SettingsError(f"{option}: expected WxH in pixels, e.g. 96x72 (or one number for a square); got {text!r}")
+    return w, h
