@@ -133,11 +133,8 @@ def main() -> int:
     ap.add_argument("--max-stills", type=int, default=6, help="stills used for the ncnn parity check (0: all)")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     args = ap.parse_args()
-    import torch
-
-    torch.set_num_threads(args.threads)
     try:
-        data = prepare_run("eval_models", "pillow", data=args.data)
+        data = prepare_run("eval_models", "pillow", data=args.data, torch_threads=args.threads)
     except (ImportError, FileNotFoundError) as exc:  # names the missing part or folder and the fix
         print(exc, file=sys.stderr)
         return 2

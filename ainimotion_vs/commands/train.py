@@ -32,7 +32,7 @@ def register(sub: "argparse._SubParsersAction", common: argparse.ArgumentParser)
         q.add_argument("--no-amp", action="store_true", help="fp32 on CUDA too")
         q.add_argument("--val-every", type=int, default=0, help="validate every N steps (default: 20 times per run)")
         q.add_argument("--time-limit", type=float, default=0.0, metavar="SECONDS", help="stop with a checkpoint after this long")
-        q.add_argument("--resume", action="store_true", help="continue RUN from RUN/last.pth")
+        q.add_argument("--resume", action="store_true", help="continue RUN from RUN/last.pth with its own settings (only --time-limit and --device apply)")
         if task == "interp":
             q.add_argument("--line-weight", type=float, default=d.line_weight, help=f"line-stability term weight (default {d.line_weight})")
             q.add_argument("--spacing", choices=("even", "all"), default=d.spacing, help="train on evenly spaced triplets only (default) or all")

@@ -17,14 +17,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 from .._version import __version__
 from ..errors import EncodeError, SettingsError
 from .plan import DEFAULT_CHUNK_SECONDS, Chunk, format_time, plan_chunks
-from .tasks import Job, _worker_analyse, _worker_render, cluster, labels_of, weight_files
+from .tasks import Job, _worker_analyse, _worker_render, cluster, driver_threads, labels_of, weight_files
 from .workdir import ProgressBoard, SegmentRecord, WorkDir
 
 __all__ = ["Target", "enhance_many", "PROGRESS_EVERY_S"]
@@ -171,12 +171,15 @@ def enhance_many(
     quiet: bool = False,
     progress_every_s: float = PROGRESS_EVERY_S,
     on_progress: Callable[[ProgressBoard], None] | None = None,
+    poll_s: float = 0.5,
 ) -> list:
     """Render every ``(job, output)`` in chunks on Ray; returns their RenderResults in order.
 
     ``address``: join this Ray cluster; otherwise a local Ray with ``workers`` slots runs for
     the call. ``workers`` also bounds the chunks in flight (default: one per GPU, else per
     CPU). ``keep_work``: keep the work dirs after success (they are removed otherwise).
+    ``on_progress(board)`` is called every ``poll_s`` seconds (and when a chunk ends) with the
+    :class:`~ainimotion_vs.distributed.workdir.ProgressBoard`.
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise SettingsError(f"enhance: --workers must be a whole number of at least 1; got {workers!r}.")
@@ -202,8 +205,14 @@ def enhance_many(
     results: list = [None] * len(targets)
     with cluster(address=address, workers=workers) as c:
         say(f"Ray: {len(c.ray.nodes())} node(s), {c.gpus} GPU(s); {c.slots} chunk(s) at a time")
+        alive = [n for n in c.ray.nodes() if n.get("Alive")]
+        if len(alive) == 1 and any(t.job.preset is not None for t in targets):
+            # one machine: workers run the models as this process would (see Job.threads)
+            threads = driver_threads()
+            for t in targets:
+                t.job = replace(t.job, threads=threads)
         _plan(c, targets, chunk_seconds, max_chunk_seconds, say)
-        multi_node = len([n for n in c.ray.nodes() if n.get("Alive")]) > 1
+        multi_node = len(alive) > 1
         shipped = {}
         for t in targets:
             p = t.job.preset
@@ -236,7 +245,7 @@ def enhance_many(
                     ship = refs.get((p.upscale_model, p.interp_model)) if p is not None else None
                     ref = render.remote(t.job, ch, str(t.work.segment_path(ch.index)), c.progress, ship)
                     running[ref] = (t, ch)
-                ready, _ = c.ray.wait(list(running), num_returns=1, timeout=0.5)
+                ready, _ = c.ray.wait(list(running), num_returns=1, timeout=poll_s)
                 for key, (done, pid) in c.ray.get(c.progress.take.remote()).items():
                     board.update(key, done, pid=pid)
                 for ref in ready:

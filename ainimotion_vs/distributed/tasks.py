@@ -47,6 +47,7 @@ __all__ = [
     "Analysis",
     "import_ray",
     "build_graph",
+    "driver_threads",
     "labels_of",
     "analyse",
     "render_chunk",
@@ -93,6 +94,11 @@ class Job:
     encoder_preset: str | None = None
     info: Any = field(default=None, compare=False, repr=False)
     """The source's :class:`~ainimotion_vs.media.MediaInfo` once probed (saves each chunk a probe)."""
+    threads: tuple[int, int] | None = None
+    """``(torch threads, VapourSynth threads)`` of the driver, for workers on its machine: Ray
+    gives a one-CPU task one OpenMP thread, and ``backend="auto"`` is measured and cached per
+    thread count (here RIFE: torch at 2 threads, OpenVINO at 1), so a worker left alone could
+    run another backend than the single process and give other floats. ``None``: the worker's own."""
 
     def settings(self) -> dict:
         """What decides the frames and the encode, for the work dir's key."""
@@ -100,7 +106,7 @@ class Job:
 
         return {
             "preset": asdict(self.preset) if self.preset is not None else None, "cfr": self.cfr,
-            "encoder": self.encoder, "crf": self.crf, "encoder_preset": self.encoder_preset,
+            "encoder": self.encoder, "crf": self.crf, "encoder_preset": self.encoder_preset, "threads": self.threads,
         }
 
 
@@ -302,8 +308,31 @@ class _LastGraph:
 _last_graph = _LastGraph()
 
 
+def driver_threads() -> tuple[int, int]:
+    """``(torch threads, VapourSynth threads)`` of this process (see :attr:`Job.threads`)."""
+    import torch
+    import vapoursynth as vs
+
+    return torch.get_num_threads(), vs.core.num_threads
+
+
+def _pin_threads(threads: tuple[int, int] | None) -> None:
+    if threads is None:
+        return
+    import torch
+    import vapoursynth as vs
+
+    torch_threads, vs_threads = threads
+    if torch.get_num_threads() != torch_threads:
+        torch.set_num_threads(torch_threads)
+    vs.core.num_threads = vs_threads
+
+
 def _worker_render(job: Job, chunk: Chunk, segment: str, progress, shipped) -> dict:
     _quiet_worker()
+    if progress is not None:  # started: the driver sees the chunk (and its worker) at once
+        progress.update.remote(f"{Path(job.source).name}#{chunk.index}", 0, os.getpid())
+    _pin_threads(job.threads)
     if shipped is not None:
         install_shipped_weights(shipped)
     started = time.monotonic()
@@ -316,6 +345,7 @@ def _worker_render(job: Job, chunk: Chunk, segment: str, progress, shipped) -> d
 
 def _worker_analyse(job: Job) -> Analysis:
     _quiet_worker()
+    _pin_threads(job.threads)
     return analyse(job)
 
 

@@ -12,15 +12,21 @@ from .footage import require_shared_data
 __all__ = ["prepare_run", "parse_size"]
 
 
-def prepare_run(who: str, *parts: str, data: str | Path | None = None) -> Path:
+def prepare_run(who: str, *parts: str, data: str | Path | None = None, torch_threads: int | None = None) -> Path:
     """The footage folder (``data`` when given, else the usual lookup) once every named ``eval``
-    part is installed. Raises :class:`~ainimotion_vs.errors.MissingPluginError` (an ImportError)
+    part is installed; with ``torch_threads``, PyTorch's CPU threads set to it (timings in the
+    tables name it). Raises :class:`~ainimotion_vs.errors.MissingPluginError` (an ImportError)
     or FileNotFoundError, both prefixed by ``who``; a script prints the message and exits 2."""
     require_eval(*parts, who=who)
     try:
-        return require_shared_data(data)
+        folder = require_shared_data(data)
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"{who}: {exc}") from None
+    if torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(torch_threads)
+    return folder
 
 
 def parse_size(text: str, *, option: str) -> tuple[int, int]:

@@ -99,11 +99,13 @@ class GateSettings:
     differ by at most this fraction of the interval's dissimilarity, the picture came back and
     the interval is not a cut."""
 
-    anchor_window: int = 12
+    anchor_window: int = 8
     """Anchor test: intervals each side over which a block's still run is followed; the run's
     first and last frames must differ by at most the hold threshold (noise does not accumulate,
-    motion does). 12 each side sees a push-in whose frame edges move 0.05 px a frame at 1080p
-    (anchor distance 3.9-5.6 against a threshold of 3; at 8 each side some measured 2.7-3.0)."""
+    motion does). 8 each side sees a pan of 0.05 px a frame at 1080p (anchor distance 3.9 at the
+    clip's first interval, rising after it, against a threshold of 3) and a push-in whose frame
+    edges move 0.1 px a frame; a push-in of 0.05 px at the edges needs 12 (2.7-3.0 at 8), but a window of 2 x 12 + 3 source frames outgrows
+    VapourSynth's frame cache at 1080p (measured: the source decoded 13 times over)."""
 
     anchor_tolerance: float = 0.25
     """A block's still run extends over an interval only while the block changes there by at most

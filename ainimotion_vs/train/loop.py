@@ -47,7 +47,7 @@ _LOG_FIELDS = ("step", "lr", "loss", "rec", "line", "val_loss", "seconds")
 
 @dataclass(frozen=True, kw_only=True)
 class TrainSettings:
-    """One training run. Changing a field other than ``steps``/``time_limit``/``stop_after``/``device`` breaks exact resume."""
+    """One training run. A resumed run keeps its settings except ``time_limit``/``stop_after``/``device``."""
 
     steps: int = 2000
     """Optimizer steps in the whole run (the cosine schedule ends here)."""
@@ -318,8 +318,8 @@ def _plot(run: Path, rows: list[dict]) -> None:
 def train(task: str, data: "Path | str", run: "Path | str", *, settings: TrainSettings | None = None, resume: bool = False) -> TrainResult:
     """Fine-tune the ``task`` model (``"interp"`` or ``"upscale"``) on dataset ``data`` into folder ``run``.
 
-    ``resume=True`` continues from ``run/last.pth`` (settings other than ``steps``,
-    ``time_limit``, ``stop_after`` and ``device`` come from the checkpoint).
+    ``resume=True`` continues from ``run/last.pth`` with the run's own settings; only
+    ``time_limit``, ``stop_after`` and ``device`` are taken from ``settings``.
     """
     import torch
 
@@ -337,7 +337,9 @@ def train(task: str, data: "Path | str", run: "Path | str", *, settings: TrainSe
     if resume:
         state = load_state(run / "last.pth", func=func)
         saved = TrainSettings(**state["settings"])
-        s = replace(saved, steps=s.steps if settings else saved.steps, time_limit=s.time_limit, stop_after=s.stop_after, device=s.device)
+        # the run's own settings (a changed step count would change the schedule): only the
+        # session limits and the device come from this call
+        s = replace(saved, time_limit=s.time_limit, stop_after=s.stop_after, device=s.device)
         if state["task"] != task:
             raise SettingsError(f"{func}: {run} is a {state['task']} run; resume it with `ainimotion train {state['task']}`.")
     elif (run / "last.pth").exists():

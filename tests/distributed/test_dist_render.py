@@ -84,17 +84,27 @@ def test_season_of_three_x264_files_in_one_command(ray_local, tmp_path, capsys):
 
 
 def test_a_chunk_that_fails_twice_stops_the_job_naming_its_time_range(ray_local, tmp_path):
-    src = write_source(tmp_path / "gone.mkv", shots(14, 14, 16, 16), streams=False)
+    import os
+    import signal
+
+    src = write_source(tmp_path / "twice.mkv", shots(40, 40), streams=False)
     job = Job(source=str(src), preset=None, encoder="x264", encoder_preset="ultrafast")
-    out = tmp_path / "out" / "gone.mkv"
+    out = tmp_path / "out" / "twice.mkv"
     out.parent.mkdir()
+    victim: dict[str, set[int]] = {}
 
-    def vanish(board):  # the source disappears once chunks are running: later ones cannot open it
-        src.unlink(missing_ok=True)
+    def kill_twice(board):  # the worker of one chunk dies, and again on its retry (a driver reset, an OOM kill)
+        for key, pid in list(board.pids.items()):
+            if not victim:
+                victim[key] = set()
+            if key in victim and pid not in victim[key] and len(victim[key]) < 2:
+                victim[key].add(pid)
+                os.kill(pid, signal.SIGKILL)
 
-    with pytest.raises(EncodeError, match=r"gone\.mkv: chunk \d \(0:00:0\d\.\d{3}-0:00:0\d\.\d{3}, source frames \d+-\d+\) "
-                       r"failed twice: .*not readable.*rerun the same command to resume"):
-        enhance_many([(job, out)], chunk_seconds=0.5, quiet=True, on_progress=vanish)
+    with pytest.raises(EncodeError, match=r"twice\.mkv: chunk \d \(0:00:0\d\.\d{3}-0:00:0\d\.\d{3}, source frames \d+-\d+\) "
+                       r"failed twice: .*rerun the same command to resume"):
+        enhance_many([(job, out)], chunk_seconds=1, quiet=True, on_progress=kill_twice, poll_s=0.02)
+    assert len(next(iter(victim.values()))) == 2
     assert not out.exists()
     assert not list(out.parent.glob("*.mkv*"))  # no partial output under any name
 
@@ -133,7 +143,7 @@ def test_a_killed_worker_s_chunk_is_retried(ray_local, tmp_path):
     import os
     import signal
 
-    src = write_source(tmp_path / "k.mkv", shots(14, 14, 16, 16), streams=False)
+    src = write_source(tmp_path / "k.mkv", shots(40, 40), streams=False)
     job = Job(source=str(src), preset=None, encoder="ffv1")
     out = tmp_path / "out" / "k.mkv"
     out.parent.mkdir()
@@ -145,7 +155,9 @@ def test_a_killed_worker_s_chunk_is_retried(ray_local, tmp_path):
             os.kill(pid, signal.SIGKILL)
             killed[key] = pid
 
-    enhance_many([(job, out)], chunk_seconds=0.5, quiet=True, keep_work=True, on_progress=kill_one)
+    # a chunk reports its worker as it starts; looking every 20 ms, the kill lands while that
+    # worker opens the source and encodes its 40 frames (about a second)
+    enhance_many([(job, out)], chunk_seconds=1, quiet=True, keep_work=True, on_progress=kill_one, poll_s=0.02)
     assert killed
     single = tmp_path / "single.mkv"
     assert main(["enhance", str(src), "-o", str(single), "--preset", "none", "--encoder", "ffv1", "-q"]) == 0
