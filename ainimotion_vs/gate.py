@@ -24,9 +24,9 @@ Props written on frame ``n`` (about the interval from frame n to frame n+1):
 The gate samples a small luma picture of each source frame (``analysis_width`` wide), measures
 it (memoised per frame number) and decides from the metrics of a fixed window of neighbour
 frames, so frames can be requested in any order and give the same props. Two builds: the
-``ainimotion.Gate`` VapourSynth filter (C, ``_gatevs.c``, compiled at install) and, where it is
+``ainimotion.Gate`` VapourSynth filter (C, ``gating/_gatevs.c``, compiled at install) and, where it is
 not built (no C compiler) or cannot read the format (half float), one Python callback per frame
-doing the same in numpy (:mod:`._gate_metrics`, :mod:`._gate_detectors`: the reference the tests
+doing the same in numpy (:mod:`.gating.metrics`, :mod:`.gating.detectors`: the reference the tests
 compare the filter with). ``AINIMOTION_GATE=numpy`` forces the numpy path.
 """
 from __future__ import annotations

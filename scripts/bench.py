@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ainimotion_vs.evaluation import fmt, markdown_table  # noqa: E402
-from ainimotion_vs.evaluation.startup import prepare_run  # noqa: E402
+from ainimotion_vs.evaluation.startup import add_run_options, prepare_run  # noqa: E402
 from ainimotion_vs.evaluation.measure import machine_info  # noqa: E402
 
 log = logging.getLogger("ainimotion_vs.bench")
@@ -53,7 +53,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 2)[2])
     ap.add_argument("--quick", action="store_true", help="small run (~3 min): 1 clip of 12 frames at 256 px, 4 triplets, 2 speed frames")
     ap.add_argument("--out", type=Path, default=REPO / "out" / "bench", help="folder for bench.json and bench.md (default out/bench)")
-    ap.add_argument("--data", type=Path, default=None, help="shared footage folder (default ../shared/data or $AINIMOTION_SHARED_DATA)")
+    add_run_options(ap)
     ap.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {', '.join(PARTS)}")
     ap.add_argument("--clips", default=None, help="comma list of clip windows (onepiece, digimon, konobi12, tomjerry); default all four")
     ap.add_argument("--frames", type=int, default=None, help="frames per clip window (default 24; quick 12)")

@@ -39,6 +39,7 @@ from ainimotion_vs.evaluation import (  # noqa: E402
     score_holds,
 )
 from ainimotion_vs.evaluation.detectors import DETECTORS, NEEDS, Prediction  # noqa: E402
+from ainimotion_vs.evaluation.startup import add_run_options  # noqa: E402
 
 log = logging.getLogger("ainimotion_vs.eval")
 
@@ -91,7 +92,7 @@ def _table(title: str, kind: str, names: list[str], clips: list[str], scores: di
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", help="shared data folder (with clips/); default ../shared/data")
+    add_run_options(ap)
     ap.add_argument("--labels", default=str(LABELS_DIR), help="label folder")
     ap.add_argument("--clips", help="comma-separated clip names (default: every label file)")
     ap.add_argument("--detectors", default=",".join(DETECTORS), help=f"comma-separated, from {','.join(DETECTORS)}")

@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ainimotion_vs.evaluation.cut_check import cut_mixing  # noqa: E402
-from ainimotion_vs.evaluation.startup import prepare_run  # noqa: E402
+from ainimotion_vs.evaluation.startup import add_run_options, prepare_run  # noqa: E402
 from ainimotion_vs.evaluation.triplets import Triplet, folder_triplets, mined_triplets, tail_stats  # noqa: E402
 
 def eval_triplets(data: Path, *, width: int, per_clip: int, backend: str, sets: tuple[str, ...]) -> list[Triplet]:
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ratios", default="0.6,0.7,0.8,1.0,1.5", help="fallback ratios to sweep")
     ap.add_argument("--backend", default="torch")
     ap.add_argument("--json", type=Path, help="write the raw rows here")
-    ap.add_argument("--data", type=Path, help="footage folder (default $AINIMOTION_SHARED_DATA or ../shared/data)")
+    add_run_options(ap)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     logging.getLogger("ainimotion_vs").setLevel(logging.WARNING)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from ainimotion_vs.evaluation import psnr  # noqa: E402
 from ainimotion_vs.evaluation.footage import spread_stills  # noqa: E402
-from ainimotion_vs.evaluation.startup import parse_size, prepare_run  # noqa: E402
+from ainimotion_vs.evaluation.startup import add_run_options, parse_size, prepare_run  # noqa: E402
 from ainimotion_vs.evaluation.degrade import pil_resize  # noqa: E402
 from ainimotion_vs.evaluation.frames import centre_crop, read_rgb, to_uint8  # noqa: E402
 from ainimotion_vs.evaluation.ncnn_ref import ncnn_files  # noqa: E402
@@ -127,11 +127,10 @@ def eval_upscale(data: Path, crop: tuple[int, int], hr_crop: int, max_stills: in
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=("rife", "upscale", "all"), default="all")
-    ap.add_argument("--data", type=Path, default=None, help="the shared footage folder (default ../shared/data)")
     ap.add_argument("--crop", default="128x96", help="WxH of the ncnn-parity crops")
     ap.add_argument("--hr-crop", type=int, default=256, help="side of the native crops for the Lanczos comparison")
     ap.add_argument("--max-stills", type=int, default=6, help="stills used for the ncnn parity check (0: all)")
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    add_run_options(ap, threads=2)
     args = ap.parse_args()
     try:
         data = prepare_run("eval_models", "pillow", data=args.data, torch_threads=args.threads)

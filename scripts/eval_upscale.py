@@ -40,7 +40,7 @@ from ainimotion_vs.evaluation.frames import array_rgbs_clip, centre_crop, clip_r
 from ainimotion_vs.evaluation.ncnn_ref import ncnn_files  # noqa: E402
 from ainimotion_vs.evaluation.stability import hold_stability  # noqa: E402
 from ainimotion_vs.evaluation.footage import spread_stills  # noqa: E402
-from ainimotion_vs.evaluation.startup import parse_size, prepare_run  # noqa: E402
+from ainimotion_vs.evaluation.startup import add_run_options, parse_size, prepare_run  # noqa: E402
 
 MODELS = ("realesr-animevideov3", "realesrgan-x4plus-anime")
 HOLD_CLIPS = ("konobi07_shot_24fps", "anohana_shot_24fps", "onepiece_demo")
@@ -185,7 +185,6 @@ def eval_psnr(data: Path, hr_crop: tuple[int, int], backend: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", default="ncnn,holds,colour,psnr", help="comma list of ncnn, holds, colour, psnr")
-    ap.add_argument("--data", type=Path, default=None, help="the shared footage folder (default ../shared/data)")
     ap.add_argument("--stills", type=int, default=6, help="how many stills (spread over the folder) for ncnn/colour (0: all)")
     ap.add_argument("--crop", default="96x72", help="WxH crop for the ncnn and colour parts")
     ap.add_argument("--hr-crop", default="256x192", help="WxH of the native crops for PSNR/SSIM")
@@ -193,7 +192,7 @@ def main() -> int:
     ap.add_argument("--clip-width", type=int, default=160, help="width of the centre crop (or downscale) of the clips for the hold part")
     ap.add_argument("--clip-downscale", action="store_true", help="downscale the clips instead of cropping them (averages the noise away)")
     ap.add_argument("--backend", default="torch")
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    add_run_options(ap, threads=2)
     args = ap.parse_args()
     try:
         data = prepare_run("eval_upscale", "pillow", data=args.data, torch_threads=args.threads)

@@ -12,21 +12,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = "ainimotion_vs"
-
-# TODO(lead, at integration): empty these two lists. They name what other helpers are fixing
-# right now (issue 13); anything else fails at once.
-KNOWN_CYCLES: list[frozenset[str]] = [
-    # new with the Ray scale-out (helpers B/F): commands.enhance hands several inputs to
-    # commands.enhance_many, which reads encoder settings back from commands.enhance
-    frozenset({"ainimotion_vs.commands.enhance", "ainimotion_vs.commands.enhance_many"}),
-]
-KNOWN_PRIVATE_IMPORTS: set[tuple[str, str]] = set()
-"""(script, module) pairs still being moved to public modules by helper C."""
-
 
 def _module_files() -> dict[str, Path]:
     """``{module name: file}`` for the package and the scripts (scripts by their bare name,
@@ -181,11 +169,6 @@ def _cycle_path(graph: dict[str, set[str]], members: set[str]) -> list[str]:
     return sorted(members)  # pragma: no cover - a component always has a cycle
 
 
-def _known(cycle: list[str]) -> bool:
-    members = set(cycle)
-    return any(k <= members and members <= k for k in KNOWN_CYCLES)
-
-
 def test_graph_sees_relative_absolute_and_function_imports(tmp_path):
     """The reader itself: a cycle made of every kind of import is found and printed."""
     mods = {"p": tmp_path / "p" / "__init__.py", "p.a": tmp_path / "p" / "a.py", "p.b": tmp_path / "p" / "b.py",
@@ -205,10 +188,7 @@ def test_graph_sees_relative_absolute_and_function_imports(tmp_path):
 
 def test_no_import_cycles():
     found = cycles(import_graph())
-    new = [c for c in found if not _known(c)]
-    assert not new, "import cycles (each: a -> b -> ... -> a):\n" + "\n".join(" -> ".join(c) for c in new)
-    if found:
-        pytest.xfail("known cycles still being removed (TODO list in this file): " + "; ".join(" -> ".join(c) for c in found))
+    assert not found, "import cycles (each: a -> b -> ... -> a):\n" + "\n".join(" -> ".join(c) for c in found)
 
 
 def test_scripts_import_no_tests_and_no_private_modules():
@@ -222,7 +202,4 @@ def test_scripts_import_no_tests_and_no_private_modules():
                 bad.append((name, t))
             elif t.startswith(f"{PACKAGE}.") and any(p.startswith("_") for p in t.split(".")[1:]):
                 bad.append((name, t))
-    new = [b for b in bad if b not in KNOWN_PRIVATE_IMPORTS]
-    assert not new, "scripts importing tests or private modules:\n" + "\n".join(f"{s} imports {t}" for s, t in new)
-    if bad:
-        pytest.xfail("known private imports still being removed: " + "; ".join(f"{s} -> {t}" for s, t in bad))
+    assert not bad, "scripts importing tests or private modules:\n" + "\n".join(f"{s} imports {t}" for s, t in bad)

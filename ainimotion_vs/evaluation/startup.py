@@ -3,13 +3,14 @@ then the footage folder, each failure named with the script and how to fix it; a
 of its ``WxH`` size options."""
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ..errors import SettingsError
 from .extras import require_eval
-from .footage import require_shared_data
+from .footage import FOOTAGE_ENV, require_shared_data
 
-__all__ = ["prepare_run", "parse_size"]
+__all__ = ["prepare_run", "parse_size", "add_run_options"]
 
 
 def prepare_run(who: str, *parts: str, data: str | Path | None = None, torch_threads: int | None = None) -> Path:
@@ -40,3 +41,12 @@ def parse_size(text: str, *, option: str) -> tuple[int, int]:
     if w <= 0 or h <= 0:
         raise SettingsError(f"{option}: expected WxH in pixels, e.g. 96x72 (or one number for a square); got {text!r}")
     return w, h
+
+
+def add_run_options(ap: argparse.ArgumentParser, *, threads: int | None = None) -> None:
+    """The options every evaluation script reads the same way: ``--data`` (the footage folder,
+    for :func:`prepare_run`) and, with a default ``threads``, ``--threads`` (PyTorch CPU threads)."""
+    ap.add_argument("--data", type=Path, default=None,
+                    help=f"the footage folder (with SOURCES.md and clips/); default ${FOOTAGE_ENV} or ../shared/data")
+    if threads is not None:
+        ap.add_argument("--threads", type=int, default=threads, help=f"torch CPU threads (default {threads})")

@@ -1,7 +1,7 @@
 """Gate detectors: pure-Python decisions for one interval from the metrics of a fixed window.
 
 :class:`Window` gives the metrics of frames ``n - r .. n + r + 1`` (``None`` outside the clip),
-measured by :class:`~ainimotion_vs._gate_metrics.Measurer`; :func:`decide` labels the
+measured by :class:`~ainimotion_vs.gating.metrics.Measurer`; :func:`decide` labels the
 interval n -> n+1 as cut, hold or motion with three small detectors (PySceneDetect's "one method
 per detector" shape):
 

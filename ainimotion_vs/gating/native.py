@@ -1,7 +1,7 @@
 """The gate's VapourSynth filter (``ainimotion.Gate`` / ``ainimotion.Analysis``, built from
 ``_gatevs.c`` by setup.py): loading it and building its nodes.
 
-The filter does what :mod:`._gate_metrics` and :mod:`._gate_detectors` do (those stay the
+The filter does what :mod:`.metrics` and :mod:`.detectors` do (those stay the
 reference; the tests compare the two), with no Python per frame: at 1080p the Python callback
 alone cost about as much CPU as all of the numpy arithmetic. Geometry, sample weights and block
 matrices are computed here, in Python, and passed in, so both builds share one definition.

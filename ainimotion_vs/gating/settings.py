@@ -129,7 +129,7 @@ class GateSettings:
     sample is motion, whatever its block differences: thin lines moving all over the frame. The
     labelled real holds reach at most 2.15% (dust and scratches on a film-era cel, x264 ringing
     refreshed along outlines), 1% on the clean digital ones; 150 synthetic rain streaks over a
-    held 1080p drawing fill ~6% (see tests/gating/test_drift.py)."""
+    held drawing fill 4-26% (1080p-360p, tests/gating/test_drift.py)."""
 
 
     streak_persistence: int = 2

@@ -401,7 +401,8 @@ def train(task: str, data: "Path | str", run: "Path | str", *, settings: TrainSe
         tot = rec_t = line_t = 0.0
         for _ in range(s.accum):
             b = data_.batch(g, s.batch, s)
-            with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=amp):
+            # enable_grad: a caller (or a library it used) may have turned autograd off globally
+            with torch.enable_grad(), torch.autocast(device_type=device.type, dtype=torch.float16, enabled=amp):
                 loss, rec, line = _losses(net, b, task, s, device)
             scaler.scale(loss / s.accum).backward()
             tot += loss.item() / s.accum

@@ -33,7 +33,13 @@ from tests._weights import require
 from _tolerance import depth_and_fan_in, reduced_precision_rel_l2, reorder_max_abs, reorder_rel_l2
 
 core = vs.core
-torch.set_grad_enabled(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_autograd():
+    """Inference only: no autograd graphs (scoped to this module's tests, not the whole session)."""
+    with torch.no_grad():
+        yield
 
 
 # ---------------------------------------------------------------- helpers

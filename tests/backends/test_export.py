@@ -24,7 +24,13 @@ from tests._weights import require
 
 from _tolerance import EPS32, depth_and_fan_in, reduced_precision_rel_l2, reorder_rel_l2
 
-torch.set_grad_enabled(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_autograd():
+    """Inference only: no autograd graphs (scoped to this module's tests, not the whole session)."""
+    with torch.no_grad():
+        yield
 
 
 class Tiny(torch.nn.Module):

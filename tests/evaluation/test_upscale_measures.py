@@ -89,3 +89,18 @@ def test_parse_size_reads_wxh_and_squares():
     for bad in ("96x", "0x10", "axb", "1x2x3", "-4x4"):
         with pytest.raises(SettingsError, match=r"--crop: expected WxH in pixels"):
             parse_size(bad, option="--crop")
+
+
+def test_run_options_read_data_and_threads():
+    import argparse
+
+    from ainimotion_vs.evaluation.startup import add_run_options
+
+    ap = argparse.ArgumentParser()
+    add_run_options(ap, threads=2)
+    args = ap.parse_args(["--data", "/x/y"])
+    assert (str(args.data), args.threads) == ("/x/y", 2)
+    bare = argparse.ArgumentParser()
+    add_run_options(bare)  # no --threads without a default
+    with pytest.raises(SystemExit):
+        bare.parse_args(["--threads", "3"])

