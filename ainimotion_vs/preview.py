@@ -11,7 +11,6 @@ from typing import Any
 import vapoursynth as vs
 
 from ._graph import remap
-from ._vs import text
 
 __all__ = ["Span", "gate_labels", "choose_spans", "retimed_intervals", "side_by_side"]
 
@@ -30,15 +29,9 @@ class Span:
 def gate_labels(clip: vs.VideoNode, progress: Any = None) -> list[str]:
     """The gate label of every interval of ``clip`` (renders the gate only: cheap)."""
     from .gate import gate
+    from .timeline import labels_of
 
-    gated = gate(clip)
-    labels: list[str] = []
-    for n, f in enumerate(gated.frames(close=True)):
-        v = f.props["AinimotionInterval"]
-        labels.append(text(v))
-        if progress is not None:
-            progress(n + 1, gated.num_frames)
-    return labels
+    return labels_of(gate(clip), progress=progress)
 
 
 def retimed_intervals(labels: list[str], max_cadence: int = 4) -> list[bool]:

@@ -8,16 +8,13 @@ from dataclasses import dataclass
 
 import vapoursynth as vs
 
+from ._vs import text
 from .gating.settings import GATE_PROPS, GateSettings
 
-__all__ = ["METRICS", "Timeline", "read_timeline"]
+__all__ = ["METRICS", "Timeline", "read_timeline", "labels_of"]
 
 METRICS = tuple(p for p in GATE_PROPS if p != "AinimotionInterval" and not p.startswith("_"))
 """The metric props of the gate, in GATE_PROPS order (numbers, not the label or scene flags)."""
-
-
-def _text(v: object) -> str:
-    return v.decode() if isinstance(v, bytes) else str(v)
 
 
 @dataclass(frozen=True)
@@ -56,9 +53,20 @@ def read_timeline(
     total = gated.num_frames
     for n, f in enumerate(gated.frames(close=True)):
         p = f.props
-        labels.append(_text(p["AinimotionInterval"]))
+        labels.append(text(p["AinimotionInterval"]))
         for k in METRICS:
             metrics[k].append(p[k])
         if progress is not None:
             progress(n + 1, total)
     return Timeline(tuple(labels), {k: tuple(v) for k, v in metrics.items()})
+
+
+def labels_of(gated: vs.VideoNode, *, progress: Callable[[int, int], None] | None = None) -> list[str]:
+    """The ``AinimotionInterval`` label of every frame of a clip already gated (frame n's label
+    is about the interval n -> n+1), read in order."""
+    labels = []
+    for n, f in enumerate(gated.frames(close=True)):
+        labels.append(text(f.props["AinimotionInterval"]))
+        if progress is not None:
+            progress(n + 1, gated.num_frames)
+    return labels

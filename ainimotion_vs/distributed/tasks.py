@@ -165,11 +165,9 @@ def analyse(job: Job) -> Analysis:
     started = time.monotonic()
     out, span, src = build_graph(job)
     gated = gate(src)
-    letters = []
-    for f in gated.frames(close=True):
-        v = f.props.get("AinimotionInterval", b"")
-        v = v.decode() if isinstance(v, bytes) else str(v)
-        letters.append(_LETTER.get(v, "o"))
+    from ..timeline import labels_of
+
+    letters = [_LETTER.get(v, "o") for v in labels_of(gated)]
     fmt = out.format
     bits = fmt.bits_per_sample
     sub = {(1, 1): "420", (1, 0): "422", (0, 0): "444"}.get((fmt.subsampling_w, fmt.subsampling_h), "420")

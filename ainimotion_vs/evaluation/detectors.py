@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._vs import text
 from .metrics import ssim
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,7 +111,9 @@ def ssim_holds(ssims: Sequence[float]) -> set[int]:
 def interval_labels(clip: "vs.VideoNode") -> list[str]:
     """The ``AinimotionInterval`` label of every frame of a gated clip, in order (frame n's label
     is the interval n -> n+1's; the last frame's has no next interval)."""
-    return [text(f.props["AinimotionInterval"]) for f in clip.frames(close=True)]
+    from ..timeline import labels_of
+
+    return labels_of(clip)
 
 
 def _prev_flags(clip: "vs.VideoNode") -> set[int]:

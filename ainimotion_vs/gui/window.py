@@ -147,7 +147,8 @@ class MainWindow(QMainWindow):
             self.jobs = load_queue(self.queue_file)
         except AinimotionError as exc:
             self.jobs = []
-            QTimer.singleShot(0, lambda: self.show_error("The saved queue could not be read", str(exc)))
+            message = str(exc)  # Python unbinds exc when the except block ends; the timer fires later
+            QTimer.singleShot(0, lambda: self.show_error("The saved queue could not be read", message))
         self._refresh()
 
     def save(self) -> None:

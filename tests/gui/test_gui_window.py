@@ -104,6 +104,20 @@ def test_queue_survives_a_restart(open_window, tmp_path):
     assert again.table.item(1, 3).text() == "cancelled"
 
 
+def test_unreadable_queue_file_shows_why_and_opens_empty(open_window, qtbot, tmp_path):
+    """A damaged queue file is reported in a dialog once the window runs (not lost to a
+    NameError in the deferred call) and the app starts with an empty queue."""
+    queue = tmp_path / "cfg" / "gui-queue.json"
+    queue.parent.mkdir(parents=True, exist_ok=True)
+    queue.write_text("{not json", encoding="utf-8")
+    w = open_window()
+    assert w.jobs == []
+    qtbot.waitUntil(lambda: len(w.dialogs) == 1, timeout=5000)
+    box = w.dialogs[0]
+    assert box.windowTitle() == "The saved queue could not be read"
+    assert box.text()  # the library's message, first line
+
+
 def _changed(spec, value):
     """A value of the field's type unlike ``value`` (None for optional fields that are set)."""
     if spec.kind is bool:
