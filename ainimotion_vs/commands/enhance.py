@@ -165,8 +165,8 @@ MAX_OUTPUT_WIDTH = 8192
 MAX_OUTPUT_HEIGHT = 8192
 MAX_OUTPUT_PIXELS = 35_651_584
 """The largest picture H.264 and HEVC define (level 6.2: 35,651,584 luma samples, e.g. 8192x4320;
-8192 on a side): a bigger frame no decoder plays, and allocating it is where ``--height 100000``
-used to abort."""
+8192 on a side): a bigger frame no decoder plays, and VapourSynth aborts the process (exit 134)
+when it cannot allocate a plane, so the size is refused before the graph is built."""
 
 
 def check_targets(preset, clip) -> None:

@@ -12,9 +12,8 @@ requested in any order.
 This is the reference build and the fallback: gate() normally runs the same operations in C,
 in its VapourSynth filter (``_gatevs.c``, loaded by :mod:`.native`); the tests check that
 the filter's analysis picture equals :class:`Decimator`'s bit for bit and that its props match.
-Change both together. (Numpy in one Python callback replaced a zimg resize and a node per
-statistic, which cost more; the callback itself, ~0.25-0.3 ms a frame at 1080p whatever it
-does, is why the filter exists.)
+Change both together. A Python callback costs ~0.25-0.3 ms a frame at 1080p whatever it does
+(measured inside vspipe): that is why the C filter exists.
 
 Units: values are 0..1 full range (differences in code values are ``* 255``).
 """
@@ -59,9 +58,9 @@ class AnalysisGeometry:
     samples of cell ``(i, j)`` listed by :meth:`samples`: all four pixels when ``step`` is 1
     (small sources), else eight points, four along each of two rows (a quarter and three
     quarters down the cell). Reading two rows in every ``cell`` keeps the cost (memory traffic)
-    low (see the module docstring); eight samples average grain at least as well as the zimg
-    resize this replaced (the hold threshold a 1080p lip-flap scene with sigma-4 grain raised
-    to: 4.9 code values, against 5.1 before and 6.7 with four samples on one row)."""
+    low (see the module docstring); eight samples average grain well enough: a 1080p lip-flap
+    scene with sigma-4 grain raises the hold threshold to 4.9 code values (6.7 with four samples
+    on one row)."""
 
     step: int
     """Half the cell side in source pixels (1: 2x2 cells, every pixel of a small source)."""
