@@ -85,21 +85,12 @@ class FallbackSettings:
     from the nearer of them than they are from each other; a broken one (garbage, a black
     or shifted frame, a runtime fault) is unlike either.
 
-    Measured with ``scripts/eval_interp.py`` on real anime triplets (A, B, C with B the true
-    middle): the 20 development triplets, 72 equally spaced drawing triplets mined from the
-    hand-labelled clips and 68 with the gap doubled (large motion), plus 199 mined triplets in
-    an exploratory run. On real in-betweens the score ``min(d(M, A), d(M, B)) / d(A, B)`` has a
-    median of 0.6 and stays <= 0.83 wherever the frames differ by more than the floor (1.20
-    once, on a near-hold at 0.04 code values, under the floor). Any ratio low enough to fire on
-    real frames (0.6, 0.7) lowered the mean *and* the worst PSNR on every set, with either
-    target; no model-free statistic of (M, A, B) tried (this ratio, distance to the blend,
-    gradient energy, colours outside the local hull, blockwise excess) separates the frames
-    where RIFE loses to the blend (3/20 dev, 24/72 mined; mostly small motions or uneven
-    timing, where every candidate is close) from those where it wins. RIFE's own warp
-    consistency ``|warp(A) - warp(B)| / d(A, B)`` is 0.80-0.98 on all 11 real cuts (and above
-    0.8 on real motion only where d(A, B) is tiny), a missed-cut test; but it needs the network's internals and only matters when the gate misses a cut
-    (it missed none of them). So the rule is a safety net with a margin (ratio 1.5: a black or
-    garbage frame from a runtime fault scores far above 1), not a quality filter.
+    Measured with ``scripts/eval_interp.py`` on real anime triplets: on real in-betweens the
+    score ``min(d(M, A), d(M, B)) / d(A, B)`` has a median of 0.6 and stays <= 0.83 wherever the
+    frames differ by more than the floor, while a black or garbage frame scores far above 1.
+    No threshold low enough to fire on real frames improved PSNR, so this is a safety net with
+    a margin, not a quality filter (the exploration: docs/DESIGN-NOTES.md, "Interpolation
+    fallback").
     """
 
     ratio: float = 1.5
