@@ -295,13 +295,14 @@ def register(subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentPa
     return p
 
 
-class _PlainProgress:
-    """Periodic ``frames, fps, ETA`` lines on stderr (for logs and pipes)."""
+class _Throttled:
+    """A progress callback that reports at most every ``every_s`` seconds, and always at the end
+    (the renderer calls it from its writer thread)."""
 
-    def __init__(self, every_s: float = PLAIN_PROGRESS_EVERY_S) -> None:
+    def __init__(self, every_s: float, *, first: bool) -> None:
         self.every_s = every_s
         self.start = time.monotonic()
-        self.last = self.start
+        self.last = -float("inf") if first else self.start
         self.lock = threading.Lock()
         self.info = None
 
@@ -311,14 +312,25 @@ class _PlainProgress:
             if now - self.last < self.every_s and done < total:
                 return
             self.last = now
-        elapsed = max(now - self.start, 1e-6)
-        fps = done / elapsed
-        eta = (total - done) / fps if fps > 0 else float("inf")
-        extra = f"  {self.info()}" if self.info else ""
-        print(f"  {done}/{total} frames  {fps:.1f} fps  ETA {eta:.0f} s{extra}", file=sys.stderr, flush=True)
+        self.report(done, total, done / max(now - self.start, 1e-6))
+
+    def report(self, done: int, total: int, fps: float) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         pass
+
+
+class _PlainProgress(_Throttled):
+    """Periodic ``frames, fps, ETA`` lines on stderr (for logs and pipes)."""
+
+    def __init__(self, every_s: float = PLAIN_PROGRESS_EVERY_S) -> None:
+        super().__init__(every_s, first=False)
+
+    def report(self, done: int, total: int, fps: float) -> None:
+        eta = (total - done) / fps if fps > 0 else float("inf")
+        extra = f"  {self.info()}" if self.info else ""
+        print(f"  {done}/{total} frames  {fps:.1f} fps  ETA {eta:.0f} s{extra}", file=sys.stderr, flush=True)
 
 
 class _RichProgress:
@@ -345,35 +357,21 @@ class _RichProgress:
         self.progress.stop()
 
 
-class _JsonProgress:
+class _JsonProgress(_Throttled):
     """One JSON object per line on stderr: ``{"state", "frames", "total", "fps", "eta_s"}``.
 
     ``state`` is ``"rendering"``, then ``"finishing"`` once the last frame is out (ffmpeg
     completes and the output is checked); success or failure is the exit code.
     """
 
-    every_s = JSON_PROGRESS_EVERY_S
-
     def __init__(self) -> None:
-        self.start = time.monotonic()
-        self.last = -float("inf")
-        self.lock = threading.Lock()
-        self.info = None
+        super().__init__(JSON_PROGRESS_EVERY_S, first=True)
 
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        with self.lock:
-            if now - self.last < self.every_s and done < total:
-                return
-            self.last = now
-        fps = done / max(now - self.start, 1e-6)
+    def report(self, done: int, total: int, fps: float) -> None:
         eta = (total - done) / fps if fps > 0 else None
         state = "finishing" if done >= total else "rendering"
         line = {"state": state, "frames": done, "total": total, "fps": round(fps, 3), "eta_s": None if eta is None else round(eta, 1)}
         print(json.dumps(line), file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        pass
 
 
 def _progress(args: argparse.Namespace, total: int):

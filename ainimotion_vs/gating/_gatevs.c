@@ -116,6 +116,7 @@ typedef struct FrameStats {
     double mean, sigma, hist[HIST_BINS];
     float *x; /* analysis picture h x w */
     float *c; /* structure picture (every other pixel each way) minus its mean */
+    void *fine; /* the streak measure's fine samples, contiguous: uint8/uint16 (integer luma) or float */
     /* the interval n -> n+1, filled once by interval() under the lock (blocks != NULL) */
     double diff, block, streaks;
     float *blocks; /* every block mean, bh x bw */
@@ -207,6 +208,7 @@ static void release(Gate *d, FrameStats *f) {
     if (last) {
         free(f->x);
         free(f->c);
+        free(f->fine);
         free(f->blocks);
         free(f);
     }
@@ -234,11 +236,13 @@ static FrameStats *measure(const Gate *d, int n, const VSFrame *src, const VSAPI
     if (f) {
         f->x = malloc(d->npix * sizeof(float));
         f->c = malloc(d->nstruct * sizeof(float));
+        f->fine = fine_samples(d, src, vsapi);
     }
-    if (!f || !f->x || !f->c || !analysis(d, src, vsapi, f->x)) {
+    if (!f || !f->x || !f->c || !f->fine || !analysis(d, src, vsapi, f->x)) {
         if (f) {
             free(f->x);
             free(f->c);
+            free(f->fine);
         }
         free(f);
         return NULL;
