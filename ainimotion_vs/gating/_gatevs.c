@@ -5,9 +5,11 @@
  * the tests compare the props of the two. Python (ainimotion_vs/gating/native.py) computes the
  * geometry and the block matrices and passes them in, so both share one definition of them.
  *
- * Why C: at 1080p on a 2-core CPU (vspipe, CPU per frame over decode only) the numpy gate cost
- * 0.84-1.2 ms, of which ~0.25-0.3 ms is a Python callback per frame whatever it does; this
- * filter costs 0.34-0.37 ms in all (scripts/bench_gating.py).
+ * Why C: at 1080p on a 2-core CPU (vspipe, CPU per frame over decode only) a Python callback per
+ * frame costs ~0.25-0.3 ms whatever it does. With the anchor and streak tests this filter costs
+ * ~0.77 ms per 1080p frame (perf, 240 frames of an x264 clip: 18.7% of the decoder's CPU); most
+ * of it is memory traffic: reading the fine samples (~0.2 ms), decide() and the analysis picture
+ * (~0.2 ms each).
  *
  * Keep it in step with the Python: a change to a metric, a decision or a GateSettings field is
  * made in both (GateSettings fields are passed by name, so a new one the filter does not take
@@ -80,6 +82,15 @@ typedef struct Geometry {
     int is_float;
 } Geometry;
 
+/* Prefetch a row of n bytes: the next row a strided loop reads (a hardware prefetcher starts late
+ * on each row of a frame that is not in cache: perf measured ~30% of the fine gather's time). */
+#if defined(__GNUC__)
+#define PREFETCH_ROW(a, n) \
+    for (size_t x_ = 0; x_ < (size_t)(n); x_ += 64) __builtin_prefetch((const char *)(a) + x_)
+#else
+#define PREFETCH_ROW(a, n) ((void)0)
+#endif
+
 /* Cell sums straight from the two sampled rows of each cell. Integer sums are exact in any
  * order; float sums keep the numpy path's order ((a0+b0) + (a1+b1)) + (a2+b2) ..., and each
  * plane's weighted sum is added as numpy does: bit-exact with Decimator. */
@@ -88,6 +99,10 @@ typedef struct Geometry {
         const T *ra = (const T *)(base + (ptrdiff_t)(g->y0 + i * cell + g->rows[0]) * stride) + g->x0; \
         const T *rb = (const T *)(base + (ptrdiff_t)(g->y0 + i * cell + g->rows[1]) * stride) + g->x0; \
         float *o = out + (ptrdiff_t)i * g->w;                                       \
+        if (i + 1 < g->h) {                                                         \
+            PREFETCH_ROW((const uint8_t *)ra + cell * stride, g->w * cell * sizeof(T)); \
+            PREFETCH_ROW((const uint8_t *)rb + cell * stride, g->w * cell * sizeof(T)); \
+        }                                                                           \
         for (int j = 0; j < g->w; j++) {                                            \
             const T *a = ra + (ptrdiff_t)j * cell, *b = rb + (ptrdiff_t)j * cell;   \
             ACC s = (ACC)a[g->cols[0]] + b[g->cols[0]];                             \
@@ -244,7 +259,9 @@ static void *fine_samples(const Gate *d, const VSFrame *src, const VSAPI *vsapi)
     if (!out) return NULL;
     for (int i = 0; i < fh; i++) {
         if (f->exact) {
-            const uint8_t *r = vsapi->getReadPtr(src, 0) + (ptrdiff_t)i * step * vsapi->getStride(src, 0);
+            const ptrdiff_t stride = vsapi->getStride(src, 0);
+            const uint8_t *r = vsapi->getReadPtr(src, 0) + (ptrdiff_t)i * step * stride;
+            if (i + 1 < fh) PREFETCH_ROW(r + step * stride, (size_t)W * bytes);
             if (bytes == 1) {
                 uint8_t *o = (uint8_t *)out + (ptrdiff_t)i * fw;
                 for (int j = 0; j < fw; j++) o[j] = r[(ptrdiff_t)j * step];
