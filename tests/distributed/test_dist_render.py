@@ -83,6 +83,9 @@ def test_season_of_three_x264_files_in_one_command(ray_local, tmp_path, capsys):
     assert not (out / ".ainimotion-work").exists()  # work dirs go after success
 
 
+# slow marker: the kills race the chunk's own run (a retry that finishes before the driver's next
+# 20 ms look is not killed); it failed once in a full-folder run on the loaded 2-core machine
+@pytest.mark.slow
 def test_a_chunk_that_fails_twice_stops_the_job_naming_its_time_range(ray_local, tmp_path):
     import os
     import signal
