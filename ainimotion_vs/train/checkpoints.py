@@ -47,6 +47,20 @@ def _torch_save_atomic(obj: Any, path: Path) -> Path:
     return path
 
 
+def _torch_load(path: Path, *, missing: str, unreadable: str) -> object:
+    """``torch.load`` of a checkpoint (tensors and plain data only), with one error for a missing
+    file and one for an unreadable one (``unreadable`` gets the cause in its ``{}``)."""
+    import torch
+
+    if not path.is_file():
+        raise UnsupportedFormatError(missing)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a bad file; report it as one error
+        head, _, tail = unreadable.rpartition("{}")  # not str.format: a path may hold braces
+        raise UnsupportedFormatError(f"{head}{type(exc).__name__}: {exc}{tail}") from exc
+
+
 def save_state(path: "Path | str", state: dict) -> Path:
     """Write a training state dict (tensors, numbers, strings, nested dicts/lists) atomically."""
     return _torch_save_atomic({"format": CHECKPOINT_FORMAT, **state}, Path(path))
@@ -54,15 +68,9 @@ def save_state(path: "Path | str", state: dict) -> Path:
 
 def load_state(path: "Path | str", *, func: str = "train") -> dict:
     """Read a training state written by :func:`save_state`."""
-    import torch
-
     path = Path(path)
-    if not path.is_file():
-        raise UnsupportedFormatError(f"{func}: no training state at {path}; start without --resume.")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a bad file; report it as one error
-        raise UnsupportedFormatError(f"{func}: cannot read {path} ({type(exc).__name__}: {exc}); start again without --resume.") from exc
+    state = _torch_load(path, missing=f"{func}: no training state at {path}; start without --resume.",
+                        unreadable=f"{func}: cannot read {path} ({{}}); start again without --resume.")  # fmt: skip
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise UnsupportedFormatError(f"{func}: {path} is not a training state of format {CHECKPOINT_FORMAT}; start again without --resume.")
     return state
@@ -78,17 +86,11 @@ def save_model(path: "Path | str", state_dict: dict, meta: dict) -> Path:
 
 def read_model(path: "Path | str", *, func: str) -> tuple[dict, dict]:
     """``(meta, state dict)`` of a fine-tuned model checkpoint; errors say what the file is instead."""
-    import torch
-
     from ..models.finetuned import CHECKPOINT_KEY
 
     path = Path(path)
-    if not path.is_file():
-        raise UnsupportedFormatError(f"{func}: {path} is not a file; give RUN/best.pth of an `ainimotion train` run.")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a bad file; report it as one error
-        raise UnsupportedFormatError(f"{func}: cannot read {path} as a PyTorch checkpoint ({type(exc).__name__}: {exc}).") from exc
+    obj = _torch_load(path, missing=f"{func}: {path} is not a file; give RUN/best.pth of an `ainimotion train` run.",
+                      unreadable=f"{func}: cannot read {path} as a PyTorch checkpoint ({{}}).")  # fmt: skip
     meta = obj.get(CHECKPOINT_KEY) if isinstance(obj, dict) else None
     if not isinstance(meta, dict) or not isinstance(obj.get("params"), dict) or "base" not in meta:
         raise UnsupportedFormatError(
