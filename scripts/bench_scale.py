@@ -157,7 +157,6 @@ def main() -> int:
             ("worker: ensure_weights of the preset's models (cache hit)", f"{t_weights:.3f} s"),
         ]
 
-        total = args.shots * args.shot_frames
         short_s, long_s = args.shot_frames / 24 / 2, args.shot_frames * args.shots / 24 / 2
         # one worker renders every chunk of a run in order: its first chunk builds the graph
         # (models included), later chunks reuse it; fit the later ones, then the first's extra
