@@ -99,13 +99,15 @@ class GateSettings:
     differ by at most this fraction of the interval's dissimilarity, the picture came back and
     the interval is not a cut."""
 
-    anchor_window: int = 8
+    anchor_window: int = 12
     """Anchor test: intervals each side over which a block's still run is followed; the run's
     first and last frames must differ by at most the hold threshold (noise does not accumulate,
-    motion does). 8 each side sees a pan of 0.05 px a frame at 1080p (anchor distance 3.9 at the
-    clip's first interval, rising after it, against a threshold of 3) and a push-in whose frame
-    edges move 0.1 px a frame; a push-in of 0.05 px at the edges needs 12 (2.7-3.0 at 8), but a window of 2 x 12 + 3 source frames outgrows
-    VapourSynth's frame cache at 1080p (measured: the source decoded 13 times over)."""
+    motion does). The reach is what a frame edge moves over the run: 12 each side sees a push-in
+    whose frame edges move 0.05 px a frame at 1080p (anchor distance >= 3.84 against a threshold
+    of 3 on a real still; 8 measured 2.7-3.0) and a pan of 0.05 px (>= 5.7). Holds on the
+    labelled clips keep recall 0.994 (0.996 at 8; 16 costs 0.990: film weave and re-encoded
+    outlines drift too). Each source frame is still read once (the filter holds the frames of
+    its window, see _gatevs.c)."""
 
     anchor_tolerance: float = 0.25
     """A block's still run extends over an interval only while the block changes there by at most
@@ -115,7 +117,7 @@ class GateSettings:
     grain-sigma-6 scene on threes measured an anchor distance of 8.3 against a threshold of 8)."""
 
     streak_level: float = 20.0
-    """Streak test: a fine luma sample (every pixel up to ~1900 wide, every other one at 1080p)
+    """Streak test: a fine luma sample (metrics.FINE_SAMPLES: every third pixel each way at 1080p)
     counts when its change exceeds this many code values, ``streak_noise_factor`` x the mean
     change, and lies on a thin line (clear two samples to both sides). Rain and snow streaks
     change by 20-60."""

@@ -79,19 +79,14 @@ this a frozen camera starts to show: the gate's own hold threshold, under which 
 real x264 holds stay."""
 
 
-@pytest.mark.parametrize(("height", "speed"), [(360, 0.05), (360, 0.2), (360, 0.5), (1080, 0.1), (1080, 0.2), (1080, 0.5)])
+@pytest.mark.parametrize(("height", "speed"), [(360, 0.05), (360, 0.2), (360, 0.5), (1080, 0.05), (1080, 0.1), (1080, 0.2), (1080, 0.5)])
 @pytest.mark.parametrize("zoom", [False, True], ids=["pan", "zoom"])
 def test_slow_camera_over_a_still_is_never_a_hold(stills, height: int, speed: float, zoom: bool) -> None:
-    """Speeds in px a frame (a push-in: at the frame edges). At 1080p a push-in of 0.05 px is
-    past the anchor window's reach (GateSettings.anchor_window); a pan of 0.05 px is not."""
+    """Speeds in px a frame (a push-in: at the frame edges). A push-in of 0.05 px at 1080p is the
+    slowest: the anchor window (GateSettings.anchor_window) is sized for it."""
     scene = S.scene_slow_camera(stills[height], speed=speed, zoom=zoom)
     got = _labels(S.to_clip(scene.frames))
     assert "hold" not in got, [n for n, x in enumerate(got) if x == "hold"]
-
-
-def test_slow_pan_of_a_twentieth_of_a_pixel_at_1080p_is_never_a_hold(stills) -> None:
-    scene = S.scene_slow_camera(stills[1080], speed=0.05)
-    assert "hold" not in _labels(S.to_clip(scene.frames))
 
 
 @pytest.mark.parametrize(("speed", "zoom"), [(0.1, False), (0.3, True)], ids=["pan0.1", "zoom0.3"])

@@ -113,6 +113,34 @@ def test_random_access_gives_the_same_props() -> None:
     assert [shuffled[n] for n in range(clip.num_frames)] == seq
 
 
+@pytest.mark.parametrize("path", ["filter", "numpy"])
+def test_a_linear_read_asks_the_source_for_each_frame_about_once(path: str, monkeypatch) -> None:
+    """A decision reads 2 x anchor_window + 3 source frames. Asking VapourSynth for all of them
+    for every output frame outgrew its frame cache: the source made each frame ~21 times (120
+    frames, anchor_window 12). The filter keeps what it measured and holds the frames ahead of
+    the read until their turn; the numpy path sizes the source's cache to its window."""
+    from ainimotion_vs.gating import native as _gate_native
+
+    if path == "filter" and not _gate_native.available():
+        pytest.skip("the gate filter is not built")
+    monkeypatch.setenv("AINIMOTION_GATE", "numpy" if path == "numpy" else "filter")
+    frames = np.random.default_rng(1).uniform(0, 255, (120, 90, 160)).astype(np.uint8)
+    clip = S.to_clip(frames)
+    calls: list[int] = []
+
+    def count(n: int, f: vs.VideoFrame) -> vs.VideoFrame:
+        calls.append(n)
+        return f
+
+    src = core.std.ModifyFrame(clip, clip, count)
+    for _ in gate(src).frames():
+        pass
+    assert sorted(set(calls)) == list(range(120))
+    # with several VapourSynth threads two outputs may both ask for a frame nobody has measured
+    # yet, and the cache may drop it between the two: a quarter more reads is far from 21x
+    assert len(calls) <= 1.25 * 120, f"{len(calls)} source reads for 120 frames"
+
+
 def test_frames_pass_through_unchanged_and_bit_depth_does_not_matter() -> None:
     scene = S.scene_cut()
     clip = S.to_clip(scene.frames)
