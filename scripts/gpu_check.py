@@ -22,6 +22,7 @@ script where there is no GPU. Writes ``gpu_check.json`` and ``gpu_check.md`` to 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import lzma
@@ -265,7 +266,7 @@ def model_throughput(rep: Report, dry: bool, frames: int, deadline: float) -> No
             t = torch.from_numpy(x)[None].to(device=device, dtype=dtype)
             t = torch.nn.functional.pad(t, (0, pad_w, 0, pad_h), mode="replicate").contiguous(memory_format=torch.channels_last)
             with torch.inference_mode():
-                run = lambda: net(t)  # noqa: E731
+                run = functools.partial(net, t)  # bound now: net and t are deleted below
                 run()
                 if not dry:
                     torch.cuda.synchronize()
