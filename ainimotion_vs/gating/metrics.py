@@ -153,14 +153,15 @@ def window_clips(clip: vs.VideoNode, before: int, after: int) -> list[vs.VideoNo
     clamped to the first/last frame.
 
     One splice for the start and plain trims (VapourSynth clamps requests past the end of a
-    clip to its last frame): about one node per clip. The splice's cache is fixed at the
-    window plus a frame per VapourSynth thread: left to adapt, it held too few and the source made
-    each frame ~7 times in a linear read (120 frames, a window of 27).
+    clip to its last frame): about one node per clip. The splice's cache is fixed at two
+    windows plus a frame per VapourSynth thread: left to adapt, it held too few and the source
+    made each frame ~7 times in a linear read (120 frames, a window of 27); one window (+ threads)
+    still let two threads re-read up to 1.3x.
     """
     padded = clip
     if before > 0:  # our own node: its cache is ours to size
         padded = clip[0] * before + clip
-        vs.core.std.SetVideoCache(padded, mode=1, fixedsize=1, maxsize=before + after + 1 + vs.core.num_threads)
+        vs.core.std.SetVideoCache(padded, mode=1, fixedsize=1, maxsize=2 * (before + after + 1) + vs.core.num_threads)
     last = padded.num_frames - 1
     return [padded[min(i, last) :] if i else padded for i in range(before + after + 1)]
 
