@@ -102,6 +102,8 @@ def gate(clip: vs.VideoNode, *, settings: GateSettings | None = None) -> vs.Vide
         streak_level=s.streak_level,
         streak_noise_factor=s.streak_noise_factor,
         capacity=4 * radius + 8,
+        flat=s.flat_sigma / 255,
+        band_level=s.band_level / 255,
     )
     # The decision for n reads frames n - radius .. n + radius + 1; _SceneChangePrev needs the
     # decision for n - 1 too: one callback gets source frames n - radius - 1 .. n + radius + 1

@@ -129,6 +129,8 @@ static void cells(const Geometry *g, const uint8_t *base, ptrdiff_t stride, int 
 typedef struct FrameStats {
     int n, refs;
     double mean, sigma, hist[HIST_BINS];
+    int band[4];      /* flat bands of the structure picture: top, bottom, left, right (edge_bands) */
+    double level[4];  /* means of its top row, bottom row, left column, right column */
     float *x; /* analysis picture h x w */
     float *c; /* structure picture (every other pixel each way) minus its mean */
     void *fine; /* the streak measure's fine samples, contiguous: uint8/uint16 (integer luma) or float */
@@ -141,7 +143,7 @@ typedef struct FrameStats {
 /* Memo entries of numbers start with their key: a frame number and a distance (0 if unused). */
 typedef struct { int n, k; } Key;
 typedef struct { double diff, block, streaks; const float *blocks; } IntervalStats;
-typedef struct { Key key; double cov; } Cov;
+typedef struct { Key key; double cov, sa, sb; } Cov; /* covariance, standard deviations */
 typedef struct {
     Key key;
     int label, flash;
@@ -184,7 +186,7 @@ static void memo_put(lock_t *lock, Memo *m, const void *entry) {
 
 typedef struct Settings {
     int radius, noise_window, cut_window, anchor_window, streak_persistence;
-    double hold_threshold, hold_noise_factor, hold_threshold_max, flat_sigma, cut_min_dissimilarity,
+    double hold_threshold, hold_noise_factor, hold_threshold_max, flat_sigma, band_level, cut_min_dissimilarity,
         cut_isolation, strong_cut_dissimilarity, strong_cut_hist, flash_return, anchor_tolerance, streak_level,
         streak_noise_factor, streak_share, streak_block_max;
 } Settings;
@@ -336,6 +338,47 @@ static void *fine_samples(const Gate *d, const VSFrame *src, const VSAPI *vsapi)
     return out;
 }
 
+/* How many leading lines (every `stride` of `means`/`sds`, `n` lines) are flat: standard deviation
+ * at most `flat`, mean within `level` of the first line's (as metrics._band). */
+static int band_of(const double *means, const double *sds, int n, int first, int dir, double flat, double level) {
+    int k = 0;
+    while (k < n && sds[first + dir * k] <= flat && fabs(means[first + dir * k] - means[first]) <= level) k++;
+    return k;
+}
+
+/* Flat bands at the edges of the structure picture (every other analysis pixel each way) and the
+ * edge lines' means (as metrics.edge_bands): float64, two passes. */
+static int edge_bands(const Gate *d, FrameStats *f) {
+    const int h = d->g.h, w = d->g.w, rh = (h + 1) / 2, rw = (w + 1) / 2;
+    double *rm = calloc((size_t)2 * (rh + rw), sizeof(double));
+    if (!rm) return 0;
+    double *rs = rm + rh, *cm = rs + rh, *cs = cm + rw;
+#define S(i, j) ((double)f->x[(ptrdiff_t)2 * (i) * w + 2 * (j)])
+    for (int i = 0; i < rh; i++)
+        for (int j = 0; j < rw; j++) rm[i] += S(i, j), cm[j] += S(i, j);
+    for (int i = 0; i < rh; i++) rm[i] /= rw;
+    for (int j = 0; j < rw; j++) cm[j] /= rh;
+    for (int i = 0; i < rh; i++)
+        for (int j = 0; j < rw; j++) {
+            const double u = S(i, j) - rm[i], v = S(i, j) - cm[j];
+            rs[i] += u * u;
+            cs[j] += v * v;
+        }
+#undef S
+    for (int i = 0; i < rh; i++) rs[i] = sqrt(rs[i] / rw);
+    for (int j = 0; j < rw; j++) cs[j] = sqrt(cs[j] / rh);
+    const double flat = d->s.flat_sigma / CODE, level = d->s.band_level / CODE;
+    int *b = f->band;
+    b[0] = band_of(rm, rs, rh, 0, 1, flat, level);
+    b[1] = band_of(rm, rs, rh, rh - 1, -1, flat, level);
+    b[2] = band_of(cm, cs, rw, 0, 1, flat, level);
+    b[3] = band_of(cm, cs, rw, rw - 1, -1, flat, level);
+    if (b[0] + b[1] >= rh || b[2] + b[3] >= rw) b[0] = b[1] = b[2] = b[3] = 0;
+    f->level[0] = rm[0], f->level[1] = rm[rh - 1], f->level[2] = cm[0], f->level[3] = cm[rw - 1];
+    free(rm);
+    return 1;
+}
+
 /* Frame numbers: mean of the picture; on every other pixel each way, the standard deviation,
  * the centred values and the HIST_BINS-bin histogram (as Measurer.frame). */
 static FrameStats *measure(const Gate *d, int n, const VSFrame *src, const VSAPI *vsapi) {
@@ -376,6 +419,13 @@ static FrameStats *measure(const Gate *d, int n, const VSFrame *src, const VSAPI
     double sq = dot_f(f->c, f->c, d->nstruct) / (double)d->nstruct;
     f->mean = total / (double)d->npix;
     f->sigma = sqrt(sq > 0.0 ? sq : 0.0);
+    if (!edge_bands(d, f)) {
+        free(f->x);
+        free(f->c);
+        free(f->fine);
+        free(f);
+        return NULL;
+    }
     for (int k = 0; k < HIST_BINS; k++) f->hist[k] = (double)counts[k] / (double)d->nstruct;
     return f;
 }
@@ -389,6 +439,7 @@ typedef struct Window {
     const VSFrame **src;
     FrameStats **stats; /* by absolute frame number - first; NULL until measured */
     const VSAPI *vsapi;
+    int bands[4]; /* the flat bands frames n and n+1 share (shared_bands) */
 } Window;
 
 static FrameStats *frame_stats(Window *w, int j) {
@@ -607,15 +658,59 @@ static float block_distance(const Gate *d, const FrameStats *fa, const FrameStat
     return (float)dot_f(d->bx + (ptrdiff_t)c * wd + lo, t + lo, hi - lo);
 }
 
-static int covariance(Window *w, int j, int k, double *out) {
+/* Covariance and standard deviations of the structure pictures of frames j and j+k, leaving out
+ * the decision's shared bands (w->bands: rows/columns at the top, bottom, left, right); as
+ * Measurer.covariance: memoised without bands, float64 over the inner rectangle with them. */
+static int covariance(Window *w, int j, int k, Cov *out) {
     Gate *d = w->d;
-    Cov c;
-    if (memo_get(&d->lock, &d->covs, j, k, &c)) return *out = c.cov, 1;
+    const int *m = w->bands;
+    const int any = m[0] | m[1] | m[2] | m[3];
+    if (!any && memo_get(&d->lock, &d->covs, j, k, out)) return 1;
     FrameStats *a = frame_stats(w, j), *b = frame_stats(w, j + k);
     if (!a || !b) return 0;
-    c = (Cov){{j, k}, dot_f(a->c, b->c, d->nstruct) / (double)d->nstruct};
-    memo_put(&d->lock, &d->covs, &c);
-    *out = c.cov;
+    Cov c = {{j, k}, 0.0, a->sigma, b->sigma};
+    if (!any) {
+        c.cov = dot_f(a->c, b->c, d->nstruct) / (double)d->nstruct;
+        memo_put(&d->lock, &d->covs, &c);
+    } else { /* two passes */
+        const int wd = d->g.w, rh = (d->g.h + 1) / 2, rw = (wd + 1) / 2;
+        const int r0 = m[0], r1 = rh - m[1], c0 = m[2], c1 = rw - m[3];
+        const double n = (double)(r1 - r0) * (c1 - c0);
+        double ma = 0.0, mb = 0.0, saa = 0.0, sbb = 0.0, sab = 0.0;
+        for (int i = r0; i < r1; i++)
+            for (int jj = c0; jj < c1; jj++) {
+                const ptrdiff_t o = (ptrdiff_t)2 * i * wd + 2 * jj;
+                ma += a->x[o];
+                mb += b->x[o];
+            }
+        ma /= n;
+        mb /= n;
+        for (int i = r0; i < r1; i++)
+            for (int jj = c0; jj < c1; jj++) {
+                const ptrdiff_t o = (ptrdiff_t)2 * i * wd + 2 * jj;
+                const double u = a->x[o] - ma, v = b->x[o] - mb;
+                saa += u * u;
+                sbb += v * v;
+                sab += u * v;
+            }
+        c.cov = sab / n;
+        c.sa = sqrt(saa / n);
+        c.sb = sqrt(sbb / n);
+    }
+    *out = c;
+    return 1;
+}
+
+/* The flat bands frames n and n+1 share (as metrics.shared_bands): on each edge the smaller band,
+ * when both edge lines' means are within band_level; left out of every correlation of the
+ * decision, so that the cut test compares like with like (leaving a shot's flat sky out of the
+ * neighbours only cut a real cut's isolation from 4.1 to 2.5). */
+static int shared_bands(Window *w) {
+    FrameStats *a = frame_stats(w, w->n), *b = frame_stats(w, w->n + 1);
+    if (!a || !b) return 0;
+    const double level = w->d->s.band_level / CODE;
+    for (int q = 0; q < 4; q++)
+        w->bands[q] = fabs(a->level[q] - b->level[q]) <= level ? (a->band[q] < b->band[q] ? a->band[q] : b->band[q]) : 0;
     return 1;
 }
 
@@ -629,9 +724,10 @@ static int corr(Window *w, int i, int k, double *out, int *error) {
     if (!a || !b) return *error = 1, 0;
     const double floor = w->d->s.flat_sigma / CODE;
     if (a->sigma < floor || b->sigma < floor) return 0;
-    double cov;
-    if (!covariance(w, w->n + i, k, &cov)) return *error = 1, 0;
-    double c = cov / (a->sigma * b->sigma);
+    Cov cv;
+    if (!covariance(w, w->n + i, k, &cv)) return *error = 1, 0;
+    if (cv.sa < floor || cv.sb < floor) return 0; /* flat inside the bars */
+    double c = cv.cov / (cv.sa * cv.sb);
     *out = c < -1.0 ? -1.0 : (c > 1.0 ? 1.0 : c);
     return 1;
 }
@@ -814,7 +910,8 @@ static int decision(Gate *d, int n, const VSFrame **src, FrameStats **stats, int
     if (memo_get(&d->lock, &d->decisions, n, 0, out)) return 1;
     const int r = d->s.radius, last = d->vi.numFrames - 1;
     const int lo = n - r < 0 ? 0 : n - r, hi = n + r + 1 > last ? last : n + r + 1;
-    Window w = {d, n, lo - n, hi - n, first, src, stats, vsapi};
+    Window w = {d, n, lo - n, hi - n, first, src, stats, vsapi, {0, 0, 0, 0}};
+    if (!shared_bands(&w)) return 0;
     if (!decide(&w, out)) return 0;
     memo_put(&d->lock, &d->decisions, out);
     return 1;
@@ -1095,6 +1192,7 @@ static void VS_CC gate_create(const VSMap *in, VSMap *out, void *user_data, VSCo
         s->hold_noise_factor = FLT("hold_noise_factor");
         s->hold_threshold_max = FLT("hold_threshold_max");
         s->flat_sigma = FLT("flat_sigma");
+        s->band_level = FLT("band_level");
         s->cut_min_dissimilarity = FLT("cut_min_dissimilarity");
         s->cut_isolation = FLT("cut_isolation");
         s->strong_cut_dissimilarity = FLT("strong_cut_dissimilarity");
@@ -1153,7 +1251,7 @@ VS_EXTERNAL_API(void) VapourSynthPluginInit2(VSPlugin *plugin, const VSPLUGINAPI
                                       "anchor_window:int;anchor_tolerance:float;fine_step:int;fine_cell:int;fine_weights:float[];streak_level:float;"
                                       "streak_noise_factor:float;streak_share:float;streak_persistence:int;streak_block_max:float;"
                                       "hold_threshold:float;hold_noise_factor:float;hold_threshold_max:float;"
-                                      "flat_sigma:float;cut_min_dissimilarity:float;cut_isolation:float;"
+                                      "flat_sigma:float;band_level:float;cut_min_dissimilarity:float;cut_isolation:float;"
                                       "strong_cut_dissimilarity:float;strong_cut_hist:float;flash_return:float;",
                              "clip:vnode;", gate_create, NULL, plugin);
     vspapi->registerFunction("Analysis", GEOMETRY, "clip:vnode;", gate_create, (void *)1, plugin);

@@ -28,6 +28,8 @@ import vapoursynth as vs
 
 __all__ = [
     "CROSS_SHIFTS",
+    "edge_bands",
+    "shared_bands",
     "HIST_BINS",
     "AnalysisGeometry",
     "FINE_SAMPLES",
@@ -264,7 +266,7 @@ class FineSampler:
 class FrameStats:
     """Numbers of one analysis picture (and the picture itself, for the interval numbers)."""
 
-    __slots__ = ("c", "hist", "mean", "sigma", "x")
+    __slots__ = ("bands", "c", "hist", "levels", "mean", "sigma", "x")
 
     mean: float
     """Mean luma of the analysis picture, 0..1."""
@@ -276,6 +278,46 @@ class FrameStats:
     """The analysis picture, float32 height x width."""
     c: np.ndarray
     """Every other analysis pixel each way minus their mean, flat (for the covariances)."""
+    bands: tuple[int, int, int, int]
+    """Flat bands (letterbox, pillarbox) at the top, bottom, left and right of the structure
+    picture, in its rows and columns (:func:`edge_bands`)."""
+    levels: tuple[float, float, float, float]
+    """Mean of the top row, bottom row, left column and right column of the structure picture."""
+
+
+def _band(means: np.ndarray, sds: np.ndarray, flat: float, level: float) -> int:
+    """How many leading lines are flat (standard deviation <= ``flat``) with a mean within
+    ``level`` of the first line's."""
+    n = 0
+    while n < means.size and sds[n] <= flat and abs(means[n] - means[0]) <= level:
+        n += 1
+    return n
+
+
+def edge_bands(r: np.ndarray, flat: float, level: float) -> tuple[tuple[int, int, int, int], tuple[float, float, float, float]]:
+    """Flat bands at the edges of a structure picture ``r`` (0..1) and the edge lines' means: rows
+    and columns whose standard deviation is at most ``flat`` and whose mean stays within
+    ``level`` of the edge line's (0..1 scale). No bands when they would cover the picture (a
+    blank frame: the flat-frame rule covers it). Statistics in float64, two passes."""
+    r64 = r.astype(np.float64)
+    rm, cm = r64.mean(axis=1), r64.mean(axis=0)
+    rs = np.sqrt(((r64 - rm[:, None]) ** 2).mean(axis=1))
+    cs = np.sqrt(((r64 - cm[None, :]) ** 2).mean(axis=0))
+    top, bottom = _band(rm, rs, flat, level), _band(rm[::-1], rs[::-1], flat, level)
+    left, right = _band(cm, cs, flat, level), _band(cm[::-1], cs[::-1], flat, level)
+    levels = (float(rm[0]), float(rm[-1]), float(cm[0]), float(cm[-1]))
+    if top + bottom >= rm.size or left + right >= cm.size:
+        return (0, 0, 0, 0), levels
+    return (top, bottom, left, right), levels
+
+
+def shared_bands(a: FrameStats, b: FrameStats, level: float) -> tuple[int, int, int, int]:
+    """The bands two frames share: on each edge the smaller band, when both edge lines' means are
+    within ``level`` of each other (bars of one colour); else none on that edge."""
+    return tuple(  # type: ignore[return-value]
+        min(x, y) if abs(u - v) <= level else 0
+        for x, y, u, v in zip(a.bands, b.bands, a.levels, b.levels, strict=True)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,8 +396,12 @@ class Measurer:
         streak_level: float,
         streak_noise_factor: float,
         capacity: int = 32,
+        flat: float = 1.5 / 255,
+        band_level: float = 4.5 / 255,
     ) -> None:
         height, width = decimate.shape
+        self._flat = flat
+        self.band_level = band_level  # level tolerance of the flat bands (0..1), for shared_bands()
         self._decimate = decimate
         self._fine = fine
         self._streak = {"level": streak_level, "noise_factor": streak_noise_factor}
@@ -366,7 +412,7 @@ class Measurer:
         self._lock = threading.Lock()
         self._frames: dict[int, FrameStats] = {}
         self._intervals: dict[int, IntervalStats] = {}
-        self._covs: dict[tuple[int, int], float] = {}
+        self._covs: dict[tuple[int, int], tuple[float, float, float]] = {}
 
     def _store(self, memo: dict, key: object, value: object, capacity: int) -> None:
         with self._lock:
@@ -392,6 +438,7 @@ class Measurer:
             st.x, st.c, st.mean = x, c, float(x.sum()) / self._n
             st.sigma = max(0.0, _dot(c, c) / flat.size) ** 0.5
             st.hist = np.bincount(bins, minlength=HIST_BINS) / flat.size
+            st.bands, st.levels = edge_bands(r, self._flat, self.band_level)
             self._store(self._frames, j, st, self._capacity)
         return st
 
@@ -419,14 +466,28 @@ class Measurer:
         np.abs(d, out=d)
         return self.blocks(d)
 
-    def covariance(self, j: int, k: int, get: Callable[[int], vs.VideoFrame]) -> float:
-        """Covariance of the luma of analysis frames ``j`` and ``j+k``."""
-        cov = self._covs.get((j, k))
-        if cov is None:
-            a = self.frame(j, get).c
-            cov = _dot(a, self.frame(j + k, get).c) / a.size
-            self._store(self._covs, (j, k), cov, 4 * self._capacity)
-        return cov
+    def covariance(
+        self, j: int, k: int, get: Callable[[int], vs.VideoFrame], bands: tuple[int, int, int, int] = (0, 0, 0, 0)
+    ) -> tuple[float, float, float]:
+        """Covariance and the two standard deviations of the structure pictures of analysis frames
+        ``j`` and ``j+k``, leaving out ``bands`` rows/columns at the top, bottom, left and right
+        (a decision's letterbox or pillarbox: :func:`shared_bands`). Memoised without bands."""
+        t, b, lft, rgt = bands
+        if not (t or b or lft or rgt):
+            out = self._covs.get((j, k))
+            if out is None:
+                fa, fb = self.frame(j, get), self.frame(j + k, get)
+                out = (_dot(fa.c, fb.c) / fa.c.size, fa.sigma, fb.sigma)
+                self._store(self._covs, (j, k), out, 4 * self._capacity)
+            return out
+        # float64 sums over the inner rectangle, two passes (as the filter)
+        xa, xb = self.frame(j, get).x[::2, ::2], self.frame(j + k, get).x[::2, ::2]
+        h, w = xa.shape
+        ra = xa[t : h - b, lft : w - rgt].astype(np.float64)
+        rb = xb[t : h - b, lft : w - rgt].astype(np.float64)
+        ca, cb = ra - ra.mean(), rb - rb.mean()
+        n = ca.size
+        return float((ca * cb).sum()) / n, float(np.sqrt((ca * ca).sum() / n)), float(np.sqrt((cb * cb).sum() / n))
 
 
 def correlation(sigma_a: float, sigma_b: float, cov: float, floor: float) -> float | None:

@@ -329,6 +329,18 @@ def test_filter_and_numpy_path_give_the_same_props(name: str, monkeypatch) -> No
     _assert_same_props(native, _props(clip))
 
 
+@pytest.mark.parametrize("kind", ["pillarbox", "letterbox"])
+def test_filter_and_numpy_path_agree_inside_bars(kind: str, monkeypatch) -> None:
+    """The band rule (edge_bands, shared_bands) is the same in both: the correlations match."""
+    from ainimotion_vs.gating import native as _gate_native
+
+    scene = S.scene_cut() + S.scene_lip_flap()
+    clip = S.to_clip(_bars(scene.frames, kind))
+    native = _props(clip)
+    monkeypatch.setenv(_gate_native.ENV, "numpy")
+    _assert_same_props(native, _props(clip))
+
+
 @pytest.mark.parametrize("fmt", [vs.YUV420P8, vs.RGBS], ids=lambda f: vs.PresetVideoFormat(f).name)
 def test_filter_and_numpy_path_agree_at_1080p(fmt: int, monkeypatch) -> None:
     from ainimotion_vs.gating import native as _gate_native
@@ -456,6 +468,41 @@ def test_real_onepiece_cut_and_pose_changes(shared_data: Path) -> None:
     assert cuts == [100]  # 112 and 115 are big pose changes in the same shot
     assert got[3] == "motion"  # the lip flap of the boy with glasses (a small region)
     assert got[1] == got[2] == "hold"
+
+
+def _bars(frames: np.ndarray, kind: str) -> np.ndarray:
+    """``frames`` shrunk into a 4:3 pillarbox or a 2.39:1 letterbox of the same size (black bars,
+    luma 16, as a 4:3 show or a scope film in a 16:9 frame)."""
+    n, h, w = frames.shape
+    out = np.full_like(frames, 16)
+    if kind == "pillarbox":
+        iw = w * 3 // 4 // 2 * 2
+        xs = np.arange(iw) * w // iw
+        out[:, :, (w - iw) // 2 : (w - iw) // 2 + iw] = frames[:, :, xs]
+    else:
+        ih = int(w / 2.39) // 2 * 2
+        ys = np.arange(ih) * h // ih
+        out[:, (h - ih) // 2 : (h - ih) // 2 + ih, :] = frames[:, ys, :]
+    return out
+
+
+@pytest.mark.parametrize("kind", ["pillarbox", "letterbox"])
+@pytest.mark.parametrize("name", ["cut", "dark_cut", "twos", "flash1", "fade", "whip_pan", "credits"])
+def test_bars_change_no_label(name: str, kind: str) -> None:
+    """Static black bars carry no structure: the labels inside a pillarbox or letterbox are the
+    labels without (before the bands were left out of the correlation, the bars made the two
+    shots of a cut alike: 10 of the 11 real cuts read as motion)."""
+    scene = S.SCENES[name]()
+    got = labels_of(S.to_clip(_bars(scene.frames, kind)))
+    assert got == list(scene.labels), _explain(scene, got)
+
+
+@pytest.mark.parametrize("kind", ["pillarbox", "letterbox"])
+def test_real_cuts_inside_bars(shared_data: Path, kind: str) -> None:
+    clip = _real(shared_data, "tom_and_jerry_480p.mp4")
+    luma = np.stack([np.asarray(f[0]) for f in clip.frames()])
+    got = labels_of(S.to_clip(_bars(luma, kind)))
+    assert [n + 1 for n, x in enumerate(got[:-1]) if x == "cut"] == [65, 189, 502]
 
 
 def test_real_slides_zoom_fade_caption_are_not_cuts(shared_data: Path) -> None:
