@@ -495,10 +495,14 @@ __attribute__((noinline)) /* inlined, GCC 12 ran its scalar copy: ~4x slower (pe
 __declspec(noinline)
 #endif
 static int thin_line(const uint8_t *__restrict r, const uint8_t *__restrict up, const uint8_t *__restrict down,
+                     const uint8_t *__restrict u1, const uint8_t *__restrict d1, unsigned length,
                      uint8_t *__restrict line, int fw) {
+    const unsigned free_ = length ^ 1u; /* 1: no length test */
     unsigned any = 0;
     for (ptrdiff_t j = 2; j < fw - 2; j++) {
-        const unsigned t = r[j] & (((r[j - 2] | r[j + 2]) ^ 1u) | ((up[j] | down[j]) ^ 1u));
+        const unsigned vert = u1[j - 1] | u1[j] | u1[j + 1] | d1[j - 1] | d1[j] | d1[j + 1] | free_;
+        const unsigned horz = u1[j - 1] | r[j - 1] | d1[j - 1] | u1[j + 1] | r[j + 1] | d1[j + 1] | free_;
+        const unsigned t = r[j] & ((((r[j - 2] | r[j + 2]) ^ 1u) & vert) | (((up[j] | down[j]) ^ 1u) & horz));
         line[j] = (uint8_t)t;
         any |= t;
     }
@@ -581,7 +585,8 @@ static int streak_share(const Gate *d, const void *sa, const void *sb, double *o
     if (!hit) return free(on), 0;
     for (int i = 2; i < fh - 2; i++) {
         const uint8_t *r = on + (ptrdiff_t)i * fw, *up = r - 2 * fw, *down = r + 2 * fw;
-        if (!thin_line(r, up, down, line, fw)) continue;
+        /* sampled at every pixel, a line must show its length (as FineSampler.streaks) */
+        if (!thin_line(r, up, down, r - fw, r + fw, f->step == 1, line, fw)) continue;
         uint8_t *hr = hit + (ptrdiff_t)(i / cs) * cols;
         for (int c = 0; c < cols; c++) { /* cell by cell: a division per sample was half this function's time */
             const int j0 = c * cs < 2 ? 2 : c * cs, j1 = (c + 1) * cs > fw - 2 ? fw - 2 : (c + 1) * cs;

@@ -133,6 +133,18 @@ def test_thin_streaks_over_a_held_drawing_are_motion(stills, height: int, width:
     assert min(p["AinimotionStreaks"] for p in props[:-1]) >= 1.5 * GateSettings().streak_share
 
 
+@pytest.mark.parametrize(("width", "contrast", "bpp"), [(2, 20.0, None), (1, 30.0, None), (2, 30.0, 0.1)],
+                         ids=["2px+20", "1px+30", "2px+30-x264"])
+def test_faint_rain_at_1080p_is_motion(stills, tmp_path: Path, width: int, contrast: float, bpp: float | None) -> None:
+    """Real rain is faint and sparse: 100 streaks over a held 1080p drawing, +20-30 levels (at a
+    streak level of 20 the first and last read as holds in every interval), clean and through
+    x264 at 0.1 bit per pixel."""
+    scene = S.scene_streaks(stills[1080], width=width, count=100, contrast=contrast)
+    clip = S.to_clip(scene.frames) if bpp is None else S.x264_roundtrip(scene.frames, tmp_path / "rain.mkv", bitrate=_bitrate(1080, bpp))
+    got = _labels(clip)
+    assert "hold" not in got[:-1], [n for n, x in enumerate(got) if x == "hold"]
+
+
 def test_streaks_on_twos_keep_their_holds(stills) -> None:
     """Rain drawn on twos: the held rain drawings are holds, the new ones motion."""
     scene = S.scene_streaks(stills[720], width=2, count=150, on=2)
