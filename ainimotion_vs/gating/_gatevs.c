@@ -497,11 +497,18 @@ __declspec(noinline)
 static int thin_line(const uint8_t *__restrict r, const uint8_t *__restrict up, const uint8_t *__restrict down,
                      const uint8_t *__restrict u1, const uint8_t *__restrict d1, unsigned length,
                      uint8_t *__restrict line, int fw) {
-    const unsigned free_ = length ^ 1u; /* 1: no length test */
     unsigned any = 0;
+    if (!length) { /* two loops, so that the common one (samples every 2-3 pixels) stays lean */
+        for (ptrdiff_t j = 2; j < fw - 2; j++) {
+            const unsigned t = r[j] & (((r[j - 2] | r[j + 2]) ^ 1u) | ((up[j] | down[j]) ^ 1u));
+            line[j] = (uint8_t)t;
+            any |= t;
+        }
+        return any != 0;
+    }
     for (ptrdiff_t j = 2; j < fw - 2; j++) {
-        const unsigned vert = u1[j - 1] | u1[j] | u1[j + 1] | d1[j - 1] | d1[j] | d1[j + 1] | free_;
-        const unsigned horz = u1[j - 1] | r[j - 1] | d1[j - 1] | u1[j + 1] | r[j + 1] | d1[j + 1] | free_;
+        const unsigned vert = u1[j - 1] | u1[j] | u1[j + 1] | d1[j - 1] | d1[j] | d1[j + 1];
+        const unsigned horz = u1[j - 1] | r[j - 1] | d1[j - 1] | u1[j + 1] | r[j + 1] | d1[j + 1];
         const unsigned t = r[j] & ((((r[j - 2] | r[j + 2]) ^ 1u) & vert) | (((up[j] | down[j]) ^ 1u) & horz));
         line[j] = (uint8_t)t;
         any |= t;
