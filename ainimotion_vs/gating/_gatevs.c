@@ -338,7 +338,7 @@ static void *fine_samples(const Gate *d, const VSFrame *src, const VSAPI *vsapi)
     return out;
 }
 
-/* How many leading lines (every `stride` of `means`/`sds`, `n` lines) are flat: standard deviation
+/* How many of the `n` lines from line `first` (going `dir`, +1 or -1) are flat: standard deviation
  * at most `flat`, mean within `level` of the first line's (as metrics._band). */
 static int band_of(const double *means, const double *sds, int n, int first, int dir, double flat, double level) {
     int k = 0;
@@ -786,7 +786,7 @@ static int anchor_distance(Window *w, const float *here, double threshold, doubl
     /* A block's distance between its run's ends is at most the sum of its changes over the run's
      * intervals (triangle inequality; a block mean weighs |differences| with non-negative weights).
      * A block whose sum cannot pass the largest distance found so far is not measured: in a motion
-     * interval most runs are short and their sums small (perf: a third of decide() at 1080p). The
+     * interval most runs are short and their sums small (perf: decide() halved at 1080p). The
      * result is the same maximum; the margin covers float32 rounding of both sides (sums of <= 65
      * terms: relative error < 65 x 2^-24 < 1e-5). NaN bounds are measured. */
     float *bound = t + 2 * d->g.w + d->npix + nb;
@@ -977,7 +977,7 @@ static void unpin(Gate *d, Pinned *p, int count) {
 /* Holds source frame j (measured for a request of an earlier frame) in its FrameStats until
  * frame j's own request takes it: in a linear read the frame measured at the window's leading
  * edge is output radius + 1 frames later, and by then VapourSynth's cache had often dropped it,
- * so the source copied it out again (at 1080p with anchor_window 16 that doubled the kernel's
+ * so the source copied it out again (at 1080p with anchor_window 16 that tripled the kernel's
  * page-clearing time: perf). At most 2 x radius + 4 + a frame per VapourSynth thread are held (as
  * many outputs are in flight at once; a random read holds no more). */
 static void hold_frame(Gate *d, FrameStats *f, const VSFrame *src) {

@@ -260,8 +260,8 @@ class FineSampler:
         if self.step == 1:
             # sampled at every pixel a line shows its length: a neighbour along it (above or below
             # a vertical-ish one, within a sample sideways) is over too. Grain that x264 leaves
-            # as specks and film dust are not (at 12 levels they read as rain on 320x180 and
-            # 360p x264 holds). Every 2-3 pixels a 1 px line slanting across the sampled columns
+            # as specks and film dust are not (without this test a streak level of 12-16 read
+            # them as rain on 320x180 and 360p x264 holds). Every 2-3 pixels a 1 px line slanting across the sampled columns
             # is caught on one row in two or three: no length test there.
             o = over
             vert = o[1:-3, 1:-3] | o[1:-3, 2:-2] | o[1:-3, 3:-1] | o[3:-1, 1:-3] | o[3:-1, 2:-2] | o[3:-1, 3:-1]
@@ -407,9 +407,9 @@ class Measurer:
         fine: FineSampler,
         streak_level: float,
         streak_noise_factor: float,
+        flat: float,
+        band_level: float,
         capacity: int = 32,
-        flat: float = 1.5 / 255,
-        band_level: float = 4.5 / 255,
     ) -> None:
         height, width = decimate.shape
         self._flat = flat

@@ -136,9 +136,9 @@ def test_thin_streaks_over_a_held_drawing_are_motion(stills, height: int, width:
 @pytest.mark.parametrize(("width", "contrast", "bpp"), [(2, 20.0, None), (1, 30.0, None), (2, 30.0, 0.1)],
                          ids=["2px+20", "1px+30", "2px+30-x264"])
 def test_faint_rain_at_1080p_is_motion(stills, tmp_path: Path, width: int, contrast: float, bpp: float | None) -> None:
-    """Real rain is faint and sparse: 100 streaks over a held 1080p drawing, +20-30 levels (at a
-    streak level of 20 the first and last read as holds in every interval), clean and through
-    x264 at 0.1 bit per pixel."""
+    """Real rain is faint and sparse: 100 streaks over a held 1080p drawing, +20-30 levels, clean
+    and through x264 at 0.1 bit per pixel (at a streak level of 20 the first read as holds in all
+    15 intervals, the last in 9)."""
     scene = S.scene_streaks(stills[1080], width=width, count=100, contrast=contrast)
     clip = S.to_clip(scene.frames) if bpp is None else S.x264_roundtrip(scene.frames, tmp_path / "rain.mkv", bitrate=_bitrate(1080, bpp))
     got = _labels(clip)
@@ -159,14 +159,15 @@ def test_thin_streaks_through_x264_are_motion(stills, tmp_path: Path) -> None:
     assert got.count("hold") == 0, got
 
 
-@pytest.mark.parametrize(("height", "bpp"), [(360, 0.08), (360, 0.2), (1080, 0.04)])
+@pytest.mark.parametrize(("height", "bpp"), [(360, 0.08), (360, 0.2), (720, 0.15), (1080, 0.04), (1080, 0.08)])
 def test_true_holds_under_grain_and_heavy_compression_stay_holds(stills, tmp_path: Path, height: int, bpp: float) -> None:
     """A drawing held for 12 frames, then an animation on threes, all under grain (sigma 4) and
-    x264 at 0.08 / 0.2 bit per pixel at 360p and 0.04 at 1080p: hold recall >= 0.9 and no motion
-    called hold. (At 0.04 at 360p recall is 0.79: the encoder takes two or three frames to
-    settle after each drawing, converging on it in one direction, which the anchor test reads as
-    drift; at 720p and 1080p even 0.04 keeps every hold, the blocks being several of the
-    encoder's macroblocks wide.)"""
+    x264 at 0.08-0.2 bit per pixel, 360p-1080p: hold recall >= 0.9 and no motion called hold.
+    (At 0.04 at 360p recall is 0.79: the encoder takes two or three frames to settle after each
+    drawing, converging on it in one direction, which the anchor test reads as drift; at 720p
+    and 1080p even 0.04 keeps every hold, the blocks being several of the encoder's macroblocks
+    wide. A streak level of 12 read the x264'd grain as rain: 720p at 0.15 and 1080p at 0.08
+    kept 0.79 and 0.84.)"""
     still = stills[height]
     s = height / 180
     held = [still] * 12
@@ -213,8 +214,10 @@ def test_filter_and_numpy_agree_on_anchor_and_streaks(stills, case: str, monkeyp
     [
         (GateSettings(anchor_window=0), r"settings.anchor_window must be an integer 1..32; got 0"),
         (GateSettings(streak_share=-0.1), r"settings.streak_share must be a non-negative number"),
+        (GateSettings(band_level=float("nan")), r"settings.band_level must be a non-negative number; got nan"),
+        (GateSettings(streak_level=float("inf")), r"settings.streak_level must be a non-negative number; got inf"),
     ],
-    ids=["anchor-window", "streak-share"],
+    ids=["anchor-window", "streak-share", "band-level-nan", "streak-level-inf"],
 )
 def test_bad_anchor_and_streak_settings(settings: GateSettings, message: str) -> None:
     clip = core.std.BlankClip(format=vs.YUV420P8, width=64, height=64, length=3)

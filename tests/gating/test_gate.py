@@ -187,7 +187,9 @@ def test_metrics_match_planestats_on_the_analysis_clip() -> None:
     frames = [clip.get_frame(i) for i in range(clip.num_frames)]
     geo = AnalysisGeometry.of(clip.width, clip.height, 256)
     fine = FineSampler(clip.width, clip.format)
-    m = Measurer(Decimator(geo, clip.format), block=8, fine=fine, streak_level=20.0, streak_noise_factor=6.0)
+    s = GateSettings()
+    m = Measurer(Decimator(geo, clip.format), block=8, fine=fine, streak_level=s.streak_level,
+                 streak_noise_factor=s.streak_noise_factor, flat=s.flat_sigma / 255, band_level=s.band_level / 255)
     for n in range(clip.num_frames - 1):
         p = stats.get_frame(n).props
         assert m.frame(n, frames.__getitem__).mean == pytest.approx(p["PlaneStatsAverage"], abs=1e-6)
@@ -491,7 +493,8 @@ def _bars(frames: np.ndarray, kind: str) -> np.ndarray:
 def test_bars_change_no_label(name: str, kind: str) -> None:
     """Static black bars carry no structure: the labels inside a pillarbox or letterbox are the
     labels without (before the bands were left out of the correlation, the bars made the two
-    shots of a cut alike: 10 of the 11 real cuts read as motion)."""
+    shots of a cut alike: 9-10 of the 11 real cuts read as motion; the synthetic cut and dark_cut
+    scenes here failed too)."""
     scene = S.SCENES[name]()
     got = labels_of(S.to_clip(_bars(scene.frames, kind)))
     assert got == list(scene.labels), _explain(scene, got)
